@@ -1,0 +1,105 @@
+// Which backend a loop gets: flags as libev, environment overrides unless EVFLAG_NOENV
+// (LIBEV_FLAGS as libev; EVRING_BACKEND by name), then the first backend in preference order
+// that is both allowed and works on this kernel.
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lifecycle.h"
+
+namespace evring {
+
+namespace {
+
+// Preference order, as libev: the most capable mechanism first.
+const BackendOps *const kBackends[] = {&epoll_backend, &poll_backend, &select_backend};
+
+struct BackendName {
+  const char *name;
+  unsigned flag;
+};
+const BackendName kBackendNames[] = {{"io_uring", EVBACKEND_IOURING},
+                                     {"iouring", EVBACKEND_IOURING},
+                                     {"epoll", EVBACKEND_EPOLL},
+                                     {"poll", EVBACKEND_POLL},
+                                     {"select", EVBACKEND_SELECT}};
+
+unsigned backend_named(const char *name) {
+  for (const BackendName &entry : kBackendNames)
+    if (!strcmp(entry.name, name)) return entry.flag;
+  return 0;
+}
+
+bool debug_enabled() {
+  const char *value = secure_getenv("EVRING_DEBUG");
+  return value && *value && strcmp(value, "0") != 0;
+}
+
+// Applies LIBEV_FLAGS and EVRING_BACKEND; describes what it did in `why`.
+unsigned apply_environment(unsigned flags, char *why, size_t why_size) {
+  if (flags & EVFLAG_NOENV) {
+    snprintf(why, why_size, "flags 0x%x (EVFLAG_NOENV)", flags);
+    return flags;
+  }
+  snprintf(why, why_size, "flags 0x%x", flags);
+  if (const char *value = secure_getenv("LIBEV_FLAGS")) {
+    flags = unsigned(strtoul(value, nullptr, 0));
+    snprintf(why, why_size, "LIBEV_FLAGS=%s", value);
+  }
+  if (const char *name = secure_getenv("EVRING_BACKEND")) {
+    if (!*name) return flags;
+    if (unsigned flag = backend_named(name)) {
+      flags = (flags & ~unsigned(EVBACKEND_MASK)) | flag;
+      snprintf(why, why_size, "EVRING_BACKEND=%s", name);
+    } else {
+      fprintf(stderr,
+              "evring: EVRING_BACKEND=%s is not a backend (io_uring, epoll, poll, select); "
+              "ignored\n",
+              name);
+    }
+  }
+  return flags;
+}
+
+}  // namespace
+
+bool backend_choose(ev_loop *loop) {
+  char why[128];
+  loop->flags = apply_environment(loop->flags, why, sizeof why);
+  unsigned allowed = loop->flags & EVBACKEND_MASK;
+  if (!allowed) allowed = ev_recommended_backends();
+  bool debug = debug_enabled();
+  for (const BackendOps *ops : kBackends) {
+    if (!(allowed & ops->flag)) continue;
+    loop->backend = ops;
+    if (ops->init(loop)) {
+      if (debug)
+        fprintf(stderr, "evring: loop %p uses backend %s (%s; allowed 0x%x)\n",
+                static_cast<void *>(loop), ops->name, why, allowed);
+      return true;
+    }
+    if (debug)
+      fprintf(stderr, "evring: loop %p: backend %s unavailable: %s\n", static_cast<void *>(loop),
+              ops->name, strerror(errno));
+  }
+  loop->backend = nullptr;
+  if (debug)
+    fprintf(stderr, "evring: loop %p: no usable backend in 0x%x (%s)\n", static_cast<void *>(loop),
+            allowed, why);
+  return false;
+}
+
+}  // namespace evring
+
+unsigned ev_supported_backends() noexcept {
+  return EVBACKEND_EPOLL | EVBACKEND_POLL | EVBACKEND_SELECT;
+}
+
+unsigned ev_recommended_backends() noexcept {
+  return EVBACKEND_EPOLL | EVBACKEND_POLL | EVBACKEND_SELECT;
+}
+
+unsigned ev_embeddable_backends() noexcept {
+  return EVBACKEND_EPOLL;
+}

@@ -1,0 +1,527 @@
+/*
+ * evring: a libev-compatible event loop for Linux.
+ *
+ * This header is source-compatible with libev 4.33's <ev.h>: a program written against libev
+ * compiles unchanged against evring. Watcher structs keep libev's member names and order so
+ * that code touching w->data, w->fd, w->repeat ... works as before. The layout is fixed: the
+ * libev configuration hooks that change it (EV_COMMON, EV_CB_DECLARE, EV_MULTIPLICITY=0 ...)
+ * are not supported, because the library is compiled once, not embedded.
+ *
+ * See docs/reference.md for every function and each known difference from libev.
+ */
+#ifndef EVRING_EV_H
+#define EVRING_EV_H
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#ifdef __cplusplus
+#define EV_NOEXCEPT noexcept
+#define EV_CPP(x) x
+extern "C" {
+#else
+#define EV_NOEXCEPT
+#define EV_CPP(x)
+#endif
+#define EV_THROW EV_NOEXCEPT
+
+#define EV_API __attribute__((visibility("default")))
+#define EV_API_DECL extern EV_API
+#define EV_INLINE static inline
+
+#define EVRING 1
+#define EV_VERSION_MAJOR 4
+#define EV_VERSION_MINOR 33
+
+/* What this build offers, under the names libev programs test with #if. */
+#define EV_FEATURES 0x7f
+#define EV_MULTIPLICITY 1
+#define EV_PERIODIC_ENABLE 1
+#define EV_STAT_ENABLE 1
+#define EV_PREPARE_ENABLE 1
+#define EV_CHECK_ENABLE 1
+#define EV_IDLE_ENABLE 1
+#define EV_FORK_ENABLE 1
+#define EV_CLEANUP_ENABLE 1
+#define EV_SIGNAL_ENABLE 1
+#define EV_CHILD_ENABLE 1
+#define EV_ASYNC_ENABLE 1
+#define EV_EMBED_ENABLE 1
+#define EV_WALK_ENABLE 0
+#ifndef EV_COMPAT3
+#define EV_COMPAT3 1 /* the libev 3 names below; define as 0 to get `ev_loop` as a type instead */
+#endif
+#define EV_PROTOTYPES 1
+
+#define EV_MINPRI (-2)
+#define EV_MAXPRI (+2)
+
+typedef double ev_tstamp;
+#define EV_TSTAMP_T double
+#define EV_ATOMIC_T sig_atomic_t volatile
+
+struct ev_loop;
+
+/* The loop-argument macros: a callback declared as cb (EV_P_ ev_io *w, int revents)
+ * receives the loop as `loop`, and EV_A_ passes it on. */
+#define EV_P struct ev_loop *loop
+#define EV_P_ EV_P,
+#define EV_A loop
+#define EV_A_ EV_A,
+#define EV_DEFAULT_UC ev_default_loop_uc_()
+#define EV_DEFAULT_UC_ EV_DEFAULT_UC,
+#define EV_DEFAULT ev_default_loop(0)
+#define EV_DEFAULT_ EV_DEFAULT,
+
+/* Event bits, shared by watcher types and revents. */
+enum {
+  EV_UNDEF = (int)0xFFFFFFFF,
+  EV_NONE = 0x00,
+  EV_READ = 0x01,
+  EV_WRITE = 0x02,
+  EV__IOFDSET = 0x80, /* private: set by ev_io_set, tells the loop the fd may be a new file */
+  EV_IO = EV_READ,
+  EV_TIMER = 0x00000100,
+  EV_TIMEOUT = EV_TIMER,
+  EV_PERIODIC = 0x00000200,
+  EV_SIGNAL = 0x00000400,
+  EV_CHILD = 0x00000800,
+  EV_STAT = 0x00001000,
+  EV_IDLE = 0x00002000,
+  EV_PREPARE = 0x00004000,
+  EV_CHECK = 0x00008000,
+  EV_EMBED = 0x00010000,
+  EV_FORK = 0x00020000,
+  EV_CLEANUP = 0x00040000,
+  EV_ASYNC = 0x00080000,
+  EV_CUSTOM = 0x01000000,
+  EV_ERROR = (int)0x80000000
+};
+
+/* Loop flags and backends (values as libev, so LIBEV_FLAGS numbers mean the same). */
+enum {
+  EVFLAG_AUTO = 0x00000000U,
+  EVFLAG_NOENV = 0x01000000U,
+  EVFLAG_FORKCHECK = 0x02000000U,
+  EVFLAG_NOINOTIFY = 0x00100000U,
+  EVFLAG_NOSIGFD = 0, /* compatibility only: signalfd is opt-in anyway */
+  EVFLAG_SIGNALFD = 0x00200000U,
+  EVFLAG_NOSIGMASK = 0x00400000U,
+  EVFLAG_NOTIMERFD = 0x00800000U
+};
+
+enum {
+  EVBACKEND_SELECT = 0x00000001U,
+  EVBACKEND_POLL = 0x00000002U,
+  EVBACKEND_EPOLL = 0x00000004U,
+  EVBACKEND_KQUEUE = 0x00000008U, /* never available on Linux */
+  EVBACKEND_DEVPOLL = 0x00000010U,
+  EVBACKEND_PORT = 0x00000020U,
+  EVBACKEND_LINUXAIO = 0x00000040U,
+  EVBACKEND_IOURING = 0x00000080U,
+  EVBACKEND_ALL = 0x000000FFU,
+  EVBACKEND_MASK = 0x0000FFFFU
+};
+
+enum { EVRUN_NOWAIT = 1, EVRUN_ONCE = 2 };
+enum { EVBREAK_CANCEL = 0, EVBREAK_ONE = 1, EVBREAK_ALL = 2 };
+
+/*
+ * Watchers. Every watcher starts with the same members; the ones marked private belong to the
+ * loop while the watcher is active or pending.
+ */
+#define EV_CB_DECLARE(type) void (*cb)(struct ev_loop * loop, struct type * w, int revents);
+#define EV_CB_INVOKE(watcher, revents) (watcher)->cb(EV_A_(watcher), (revents))
+#define EV_CB(type, name) void name(struct ev_loop *loop, struct ev_##type *w, int revents)
+#define EV_COMMON void *data;
+#define EV_DECL_PRIORITY int priority;
+
+#define EV_WATCHER(type)                                   \
+  int active;   /* private: nonzero while started */       \
+  int pending;  /* private: slot+1 in the pending queue */ \
+  int priority; /* EV_MINPRI..EV_MAXPRI */                 \
+  void *data;   /* yours */                                \
+  EV_CB_DECLARE(type)
+
+#define EV_WATCHER_LIST(type) \
+  EV_WATCHER(type)            \
+  struct ev_watcher_list *next; /* private */
+
+#define EV_WATCHER_TIME(type) \
+  EV_WATCHER(type)            \
+  ev_tstamp at; /* private */
+
+typedef struct ev_watcher {
+  EV_WATCHER(ev_watcher)
+} ev_watcher;
+
+typedef struct ev_watcher_list {
+  EV_WATCHER_LIST(ev_watcher_list)
+} ev_watcher_list;
+
+typedef struct ev_watcher_time {
+  EV_WATCHER_TIME(ev_watcher_time)
+} ev_watcher_time;
+
+typedef struct ev_io {
+  EV_WATCHER_LIST(ev_io)
+  int fd;     /* read-only */
+  int events; /* read-only */
+} ev_io;
+
+typedef struct ev_timer {
+  EV_WATCHER_TIME(ev_timer)
+  ev_tstamp repeat; /* read-write */
+} ev_timer;
+
+typedef struct ev_periodic {
+  EV_WATCHER_TIME(ev_periodic)
+  ev_tstamp offset;   /* read-write */
+  ev_tstamp interval; /* read-write */
+  ev_tstamp (*reschedule_cb)(struct ev_periodic *w, ev_tstamp now) EV_NOEXCEPT;
+} ev_periodic;
+
+typedef struct ev_signal {
+  EV_WATCHER_LIST(ev_signal)
+  int signum; /* read-only */
+} ev_signal;
+
+typedef struct ev_child {
+  EV_WATCHER_LIST(ev_child)
+  int flags;   /* private */
+  int pid;     /* read-only */
+  int rpid;    /* pid that changed state */
+  int rstatus; /* its status, for the <sys/wait.h> macros */
+} ev_child;
+
+typedef struct stat ev_statdata;
+
+typedef struct ev_stat {
+  EV_WATCHER_LIST(ev_stat)
+  ev_timer timer;     /* private */
+  ev_tstamp interval; /* read-only */
+  const char *path;   /* read-only */
+  ev_statdata prev;   /* read-only */
+  ev_statdata attr;   /* read-only */
+  int wd;             /* private: inotify watch descriptor */
+} ev_stat;
+
+typedef struct ev_idle {
+  EV_WATCHER(ev_idle)
+} ev_idle;
+
+typedef struct ev_prepare {
+  EV_WATCHER(ev_prepare)
+} ev_prepare;
+
+typedef struct ev_check {
+  EV_WATCHER(ev_check)
+} ev_check;
+
+typedef struct ev_fork {
+  EV_WATCHER(ev_fork)
+} ev_fork;
+
+typedef struct ev_cleanup {
+  EV_WATCHER(ev_cleanup)
+} ev_cleanup;
+
+typedef struct ev_embed {
+  EV_WATCHER(ev_embed)
+  struct ev_loop *other; /* read-only */
+  ev_io io;              /* private */
+  ev_prepare prepare;    /* private */
+  ev_check check;        /* unused */
+  ev_timer timer;        /* unused */
+  ev_periodic periodic;  /* unused */
+  ev_idle idle;          /* unused */
+  ev_fork fork;          /* private */
+  ev_cleanup cleanup;    /* unused */
+} ev_embed;
+
+typedef struct ev_async {
+  EV_WATCHER(ev_async)
+  EV_ATOMIC_T sent; /* private */
+} ev_async;
+
+#define ev_async_pending(w) (+(w)->sent)
+
+/* Big enough for any watcher type: lets a program keep watchers in one pool. */
+union ev_any_watcher {
+  struct ev_watcher w;
+  struct ev_watcher_list wl;
+  struct ev_io io;
+  struct ev_timer timer;
+  struct ev_periodic periodic;
+  struct ev_signal signal;
+  struct ev_child child;
+  struct ev_stat stat;
+  struct ev_idle idle;
+  struct ev_prepare prepare;
+  struct ev_check check;
+  struct ev_fork fork;
+  struct ev_cleanup cleanup;
+  struct ev_embed embed;
+  struct ev_async async;
+};
+
+/* Process-wide functions. */
+EV_API_DECL int ev_version_major(void) EV_NOEXCEPT;
+EV_API_DECL int ev_version_minor(void) EV_NOEXCEPT;
+EV_API_DECL unsigned int ev_supported_backends(void) EV_NOEXCEPT;
+EV_API_DECL unsigned int ev_recommended_backends(void) EV_NOEXCEPT;
+EV_API_DECL unsigned int ev_embeddable_backends(void) EV_NOEXCEPT;
+EV_API_DECL ev_tstamp ev_time(void) EV_NOEXCEPT;
+EV_API_DECL void ev_sleep(ev_tstamp delay) EV_NOEXCEPT;
+EV_API_DECL void ev_set_allocator(void *(*cb)(void *ptr, long size)EV_NOEXCEPT) EV_NOEXCEPT;
+EV_API_DECL void ev_set_syserr_cb(void (*cb)(const char *msg) EV_NOEXCEPT) EV_NOEXCEPT;
+
+/* Loops. */
+EV_API_DECL struct ev_loop *ev_default_loop(unsigned int flags EV_CPP(= 0)) EV_NOEXCEPT;
+EV_API_DECL struct ev_loop *ev_default_loop_ptr;
+
+EV_INLINE struct ev_loop *ev_default_loop_uc_(void) EV_NOEXCEPT {
+  return ev_default_loop_ptr;
+}
+EV_INLINE int ev_is_default_loop(EV_P) EV_NOEXCEPT {
+  return loop == ev_default_loop_ptr;
+}
+
+EV_API_DECL struct ev_loop *ev_loop_new(unsigned int flags EV_CPP(= 0)) EV_NOEXCEPT;
+EV_API_DECL void ev_loop_destroy(EV_P);
+EV_API_DECL void ev_loop_fork(EV_P) EV_NOEXCEPT;
+EV_API_DECL ev_tstamp ev_now(EV_P) EV_NOEXCEPT;
+EV_API_DECL unsigned int ev_backend(EV_P) EV_NOEXCEPT;
+EV_API_DECL void ev_now_update(EV_P) EV_NOEXCEPT;
+
+EV_API_DECL int ev_run(EV_P_ int flags EV_CPP(= 0));
+EV_API_DECL void ev_break(EV_P_ int how EV_CPP(= EVBREAK_ONE)) EV_NOEXCEPT;
+EV_API_DECL void ev_ref(EV_P) EV_NOEXCEPT;
+EV_API_DECL void ev_unref(EV_P) EV_NOEXCEPT;
+EV_API_DECL void ev_once(EV_P_ int fd, int events, ev_tstamp timeout,
+                         void (*cb)(int revents, void *arg), void *arg) EV_NOEXCEPT;
+EV_API_DECL void ev_invoke_pending(EV_P);
+EV_API_DECL unsigned int ev_iteration(EV_P) EV_NOEXCEPT;
+EV_API_DECL unsigned int ev_depth(EV_P) EV_NOEXCEPT;
+EV_API_DECL void ev_verify(EV_P) EV_NOEXCEPT;
+EV_API_DECL void ev_set_io_collect_interval(EV_P_ ev_tstamp interval) EV_NOEXCEPT;
+EV_API_DECL void ev_set_timeout_collect_interval(EV_P_ ev_tstamp interval) EV_NOEXCEPT;
+EV_API_DECL void ev_set_userdata(EV_P_ void *data) EV_NOEXCEPT;
+EV_API_DECL void *ev_userdata(EV_P) EV_NOEXCEPT;
+typedef void (*ev_loop_callback)(EV_P);
+EV_API_DECL void ev_set_invoke_pending_cb(EV_P_ ev_loop_callback invoke_pending_cb) EV_NOEXCEPT;
+EV_API_DECL void ev_set_loop_release_cb(EV_P_ void (*release)(EV_P) EV_NOEXCEPT,
+                                        void (*acquire)(EV_P) EV_NOEXCEPT) EV_NOEXCEPT;
+EV_API_DECL unsigned int ev_pending_count(EV_P) EV_NOEXCEPT;
+EV_API_DECL void ev_suspend(EV_P) EV_NOEXCEPT;
+EV_API_DECL void ev_resume(EV_P) EV_NOEXCEPT;
+
+/* Watcher set-up macros. ev_init leaves `data` alone, as libev does. */
+#define ev_init(ev, cb_)                       \
+  do {                                         \
+    ((ev_watcher *)(void *)(ev))->active = 0;  \
+    ((ev_watcher *)(void *)(ev))->pending = 0; \
+    ev_set_priority((ev), 0);                  \
+    ev_set_cb((ev), cb_);                      \
+  } while (0)
+
+#define ev_io_modify(ev, events_)                            \
+  do {                                                       \
+    (ev)->events = ((ev)->events & EV__IOFDSET) | (events_); \
+  } while (0)
+#define ev_io_set(ev, fd_, events_)         \
+  do {                                      \
+    (ev)->fd = (fd_);                       \
+    (ev)->events = (events_) | EV__IOFDSET; \
+  } while (0)
+#define ev_timer_set(ev, after_, repeat_)     \
+  do {                                        \
+    ((ev_watcher_time *)(ev))->at = (after_); \
+    (ev)->repeat = (repeat_);                 \
+  } while (0)
+#define ev_periodic_set(ev, ofs_, ival_, rcb_) \
+  do {                                         \
+    (ev)->offset = (ofs_);                     \
+    (ev)->interval = (ival_);                  \
+    (ev)->reschedule_cb = (rcb_);              \
+  } while (0)
+#define ev_signal_set(ev, signum_) \
+  do {                             \
+    (ev)->signum = (signum_);      \
+  } while (0)
+#define ev_child_set(ev, pid_, trace_) \
+  do {                                 \
+    (ev)->pid = (pid_);                \
+    (ev)->flags = !!(trace_);          \
+  } while (0)
+#define ev_stat_set(ev, path_, interval_) \
+  do {                                    \
+    (ev)->path = (path_);                 \
+    (ev)->interval = (interval_);         \
+    (ev)->wd = -2;                        \
+  } while (0)
+#define ev_idle_set(ev)    /* nothing to set */
+#define ev_prepare_set(ev) /* nothing to set */
+#define ev_check_set(ev)   /* nothing to set */
+#define ev_embed_set(ev, other_) \
+  do {                           \
+    (ev)->other = (other_);      \
+  } while (0)
+#define ev_fork_set(ev)    /* nothing to set */
+#define ev_cleanup_set(ev) /* nothing to set */
+#define ev_async_set(ev)   /* nothing to set */
+
+#define ev_io_init(ev, cb, fd, events) \
+  do {                                 \
+    ev_init((ev), (cb));               \
+    ev_io_set((ev), (fd), (events));   \
+  } while (0)
+#define ev_timer_init(ev, cb, after, repeat) \
+  do {                                       \
+    ev_init((ev), (cb));                     \
+    ev_timer_set((ev), (after), (repeat));   \
+  } while (0)
+#define ev_periodic_init(ev, cb, ofs, ival, rcb) \
+  do {                                           \
+    ev_init((ev), (cb));                         \
+    ev_periodic_set((ev), (ofs), (ival), (rcb)); \
+  } while (0)
+#define ev_signal_init(ev, cb, signum) \
+  do {                                 \
+    ev_init((ev), (cb));               \
+    ev_signal_set((ev), (signum));     \
+  } while (0)
+#define ev_child_init(ev, cb, pid, trace) \
+  do {                                    \
+    ev_init((ev), (cb));                  \
+    ev_child_set((ev), (pid), (trace));   \
+  } while (0)
+#define ev_stat_init(ev, cb, path, interval) \
+  do {                                       \
+    ev_init((ev), (cb));                     \
+    ev_stat_set((ev), (path), (interval));   \
+  } while (0)
+#define ev_idle_init(ev, cb) \
+  do {                       \
+    ev_init((ev), (cb));     \
+    ev_idle_set((ev));       \
+  } while (0)
+#define ev_prepare_init(ev, cb) \
+  do {                          \
+    ev_init((ev), (cb));        \
+    ev_prepare_set((ev));       \
+  } while (0)
+#define ev_check_init(ev, cb) \
+  do {                        \
+    ev_init((ev), (cb));      \
+    ev_check_set((ev));       \
+  } while (0)
+#define ev_embed_init(ev, cb, other) \
+  do {                               \
+    ev_init((ev), (cb));             \
+    ev_embed_set((ev), (other));     \
+  } while (0)
+#define ev_fork_init(ev, cb) \
+  do {                       \
+    ev_init((ev), (cb));     \
+    ev_fork_set((ev));       \
+  } while (0)
+#define ev_cleanup_init(ev, cb) \
+  do {                          \
+    ev_init((ev), (cb));        \
+    ev_cleanup_set((ev));       \
+  } while (0)
+#define ev_async_init(ev, cb) \
+  do {                        \
+    ev_init((ev), (cb));      \
+    ev_async_set((ev));       \
+  } while (0)
+
+#define ev_is_pending(ev) (0 + ((ev_watcher *)(void *)(ev))->pending)
+#define ev_is_active(ev) (0 + ((ev_watcher *)(void *)(ev))->active)
+#define ev_cb_(ev) (ev)->cb
+#define ev_cb(ev) ((ev)->cb)
+#define ev_set_cb(ev, cb_) ((ev)->cb = (cb_))
+#define ev_priority(ev) (+(((ev_watcher *)(void *)(ev))->priority))
+#define ev_set_priority(ev, pri) (((ev_watcher *)(void *)(ev))->priority = (pri))
+#define ev_periodic_at(ev) (+((ev_watcher_time *)(ev))->at)
+
+/* Feeding and invoking. */
+EV_API_DECL void ev_feed_event(EV_P_ void *w, int revents) EV_NOEXCEPT;
+EV_API_DECL void ev_feed_fd_event(EV_P_ int fd, int revents) EV_NOEXCEPT;
+EV_API_DECL void ev_feed_signal(int signum) EV_NOEXCEPT;
+EV_API_DECL void ev_feed_signal_event(EV_P_ int signum) EV_NOEXCEPT;
+EV_API_DECL void ev_invoke(EV_P_ void *w, int revents);
+EV_API_DECL int ev_clear_pending(EV_P_ void *w) EV_NOEXCEPT;
+
+/* Watcher start/stop. */
+EV_API_DECL void ev_io_start(EV_P_ ev_io *w) EV_NOEXCEPT;
+EV_API_DECL void ev_io_stop(EV_P_ ev_io *w) EV_NOEXCEPT;
+EV_API_DECL void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT;
+EV_API_DECL void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT;
+EV_API_DECL void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT;
+EV_API_DECL ev_tstamp ev_timer_remaining(EV_P_ ev_timer *w) EV_NOEXCEPT;
+EV_API_DECL void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT;
+EV_API_DECL void ev_periodic_stop(EV_P_ ev_periodic *w) EV_NOEXCEPT;
+EV_API_DECL void ev_periodic_again(EV_P_ ev_periodic *w) EV_NOEXCEPT;
+EV_API_DECL void ev_signal_start(EV_P_ ev_signal *w) EV_NOEXCEPT;
+EV_API_DECL void ev_signal_stop(EV_P_ ev_signal *w) EV_NOEXCEPT;
+EV_API_DECL void ev_child_start(EV_P_ ev_child *w) EV_NOEXCEPT;
+EV_API_DECL void ev_child_stop(EV_P_ ev_child *w) EV_NOEXCEPT;
+EV_API_DECL void ev_stat_start(EV_P_ ev_stat *w) EV_NOEXCEPT;
+EV_API_DECL void ev_stat_stop(EV_P_ ev_stat *w) EV_NOEXCEPT;
+EV_API_DECL void ev_stat_stat(EV_P_ ev_stat *w) EV_NOEXCEPT;
+EV_API_DECL void ev_idle_start(EV_P_ ev_idle *w) EV_NOEXCEPT;
+EV_API_DECL void ev_idle_stop(EV_P_ ev_idle *w) EV_NOEXCEPT;
+EV_API_DECL void ev_prepare_start(EV_P_ ev_prepare *w) EV_NOEXCEPT;
+EV_API_DECL void ev_prepare_stop(EV_P_ ev_prepare *w) EV_NOEXCEPT;
+EV_API_DECL void ev_check_start(EV_P_ ev_check *w) EV_NOEXCEPT;
+EV_API_DECL void ev_check_stop(EV_P_ ev_check *w) EV_NOEXCEPT;
+EV_API_DECL void ev_fork_start(EV_P_ ev_fork *w) EV_NOEXCEPT;
+EV_API_DECL void ev_fork_stop(EV_P_ ev_fork *w) EV_NOEXCEPT;
+EV_API_DECL void ev_cleanup_start(EV_P_ ev_cleanup *w) EV_NOEXCEPT;
+EV_API_DECL void ev_cleanup_stop(EV_P_ ev_cleanup *w) EV_NOEXCEPT;
+EV_API_DECL void ev_embed_start(EV_P_ ev_embed *w) EV_NOEXCEPT;
+EV_API_DECL void ev_embed_stop(EV_P_ ev_embed *w) EV_NOEXCEPT;
+EV_API_DECL void ev_embed_sweep(EV_P_ ev_embed *w) EV_NOEXCEPT;
+EV_API_DECL void ev_async_start(EV_P_ ev_async *w) EV_NOEXCEPT;
+EV_API_DECL void ev_async_stop(EV_P_ ev_async *w) EV_NOEXCEPT;
+EV_API_DECL void ev_async_send(EV_P_ ev_async *w) EV_NOEXCEPT;
+
+/* libev 3 names, still used by many programs. */
+#if EV_COMPAT3
+#define EVLOOP_NONBLOCK EVRUN_NOWAIT
+#define EVLOOP_ONESHOT EVRUN_ONCE
+#define EVUNLOOP_CANCEL EVBREAK_CANCEL
+#define EVUNLOOP_ONE EVBREAK_ONE
+#define EVUNLOOP_ALL EVBREAK_ALL
+EV_INLINE void ev_loop(EV_P_ int flags) {
+  ev_run(EV_A_ flags);
+}
+EV_INLINE void ev_unloop(EV_P_ int how) {
+  ev_break(EV_A_ how);
+}
+EV_INLINE void ev_default_destroy(void) {
+  ev_loop_destroy(EV_DEFAULT);
+}
+EV_INLINE void ev_default_fork(void) {
+  ev_loop_fork(EV_DEFAULT);
+}
+EV_INLINE unsigned int ev_loop_count(EV_P) {
+  return ev_iteration(EV_A);
+}
+EV_INLINE unsigned int ev_loop_depth(EV_P) {
+  return ev_depth(EV_A);
+}
+EV_INLINE void ev_loop_verify(EV_P) {
+  ev_verify(EV_A);
+}
+#else
+typedef struct ev_loop ev_loop;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVRING_EV_H */

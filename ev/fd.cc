@@ -1,0 +1,102 @@
+#include "fd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+
+namespace evring {
+
+void fd_change(ev_loop *loop, int fd, uint8_t flags) {
+  FdEntry &entry = loop->fds[fd];
+  uint8_t was = entry.change;
+  entry.change = was | flags | kFdChanged;
+  if (!was) loop->fd_changes.push(fd);
+}
+
+void fd_reify(ev_loop *loop) {
+  // Callbacks cannot run here, but a backend's modify may kill an fd, which only queues events.
+  for (int i = 0; i < loop->fd_changes.count; ++i) {
+    int fd = loop->fd_changes[i];
+    FdEntry &entry = loop->fds[fd];
+    uint8_t change = entry.change;
+    entry.change = 0;
+    uint8_t wanted = 0;
+    for (ev_watcher_list *w = entry.watchers; w; w = w->next)
+      wanted |= uint8_t(reinterpret_cast<ev_io *>(w)->events & (EV_READ | EV_WRITE));
+    uint8_t old = entry.registered;
+    if (wanted == old && !((change & kFdRebind) && wanted)) continue;
+    ++entry.generation;
+    entry.registered = wanted;
+    loop->backend->modify(loop, fd, old, wanted);
+  }
+  loop->fd_changes.count = 0;
+}
+
+void fd_kill(ev_loop *loop, int fd) {
+  while (ev_watcher_list *w = loop->fds[fd].watchers) {
+    ev_io *io = reinterpret_cast<ev_io *>(w);
+    ev_io_stop(loop, io);
+    queue_event(loop, reinterpret_cast<ev_watcher *>(w), EV_ERROR | EV_READ | EV_WRITE);
+  }
+}
+
+void fd_kill_closed(ev_loop *loop) {
+  for (int fd = 0; fd < loop->fds.count; ++fd) {
+    if (loop->fds[fd].watchers && fcntl(fd, F_GETFD) == -1 && errno == EBADF) fd_kill(loop, fd);
+  }
+}
+
+void fd_rearm_all(ev_loop *loop) {
+  for (int fd = 0; fd < loop->fds.count; ++fd) {
+    FdEntry &entry = loop->fds[fd];
+    entry.registered = 0;
+    entry.backend_flags = 0;
+    entry.backend_index = 0;
+    if (entry.watchers) fd_change(loop, fd, kFdRebind);
+  }
+}
+
+}  // namespace evring
+
+using namespace evring;
+
+// An fd that cannot be valid never reaches the backend: the watcher stays stopped and gets
+// EV_ERROR, where libev would assert.
+static bool fd_usable(ev_loop *loop, int fd) {
+  if (fd < 0) return false;
+  if (fd < loop->fds.count) return true;
+  // Growing the table is rare; checking first keeps a bogus huge fd from sizing it.
+  return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+void ev_io_start(ev_loop *loop, ev_io *w) noexcept {
+  if (w->active) return;
+  int fd = w->fd;
+  if (!fd_usable(loop, fd) || (w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE))) {
+    fprintf(stderr, "evring: ev_io_start: invalid fd %d or event mask 0x%x\n", fd, w->events);
+    queue_event(loop, reinterpret_cast<ev_watcher *>(w), EV_ERROR | EV_READ | EV_WRITE);
+    return;
+  }
+  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), 1);
+  loop->fds.reserve_zeroed(fd + 1);
+  if (loop->fds.count <= fd) loop->fds.count = fd + 1;
+  list_push(&loop->fds[fd].watchers, reinterpret_cast<ev_watcher_list *>(w));
+  fd_change(loop, fd, (w->events & EV__IOFDSET) ? kFdRebind : 0);
+  w->events &= ~EV__IOFDSET;
+}
+
+void ev_io_stop(ev_loop *loop, ev_io *w) noexcept {
+  ev_clear_pending(loop, w);
+  if (!w->active) return;
+  list_remove(&loop->fds[w->fd].watchers, reinterpret_cast<ev_watcher_list *>(w));
+  watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));
+  fd_change(loop, w->fd, 0);
+}
+
+void ev_feed_fd_event(ev_loop *loop, int fd, int revents) noexcept {
+  if (fd < 0 || fd >= loop->fds.count) return;
+  for (ev_watcher_list *w = loop->fds[fd].watchers; w; w = w->next) {
+    int events = reinterpret_cast<ev_io *>(w)->events & revents;
+    if (events) queue_event(loop, reinterpret_cast<ev_watcher *>(w), events);
+  }
+}

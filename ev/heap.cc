@@ -1,0 +1,70 @@
+#include "heap.h"
+
+namespace evring {
+
+namespace {
+
+constexpr int kArity = 4;
+
+inline int parent_of(int k) {
+  return (k - 1) / kArity;
+}
+inline int first_child_of(int k) {
+  return kArity * k + 1;
+}
+
+inline void place(Vec<HeapNode> &heap, int k, HeapNode node) {
+  heap[k] = node;
+  node.watcher->active = k + 1;
+}
+
+}  // namespace
+
+void heap_up(Vec<HeapNode> &heap, int k) {
+  HeapNode node = heap[k];
+  while (k > 0) {
+    int parent = parent_of(k);
+    if (heap[parent].at <= node.at) break;
+    place(heap, k, heap[parent]);
+    k = parent;
+  }
+  place(heap, k, node);
+}
+
+void heap_down(Vec<HeapNode> &heap, int k) {
+  HeapNode node = heap[k];
+  for (;;) {
+    int first = first_child_of(k);
+    if (first >= heap.count) break;
+    int end = first + kArity < heap.count ? first + kArity : heap.count;
+    int smallest = first;
+    for (int child = first + 1; child < end; ++child) {
+      if (heap[child].at < heap[smallest].at) smallest = child;
+    }
+    if (node.at <= heap[smallest].at) break;
+    place(heap, k, heap[smallest]);
+    k = smallest;
+  }
+  place(heap, k, node);
+}
+
+void heap_adjust(Vec<HeapNode> &heap, int k) {
+  if (k > 0 && heap[k].at <= heap[parent_of(k)].at)
+    heap_up(heap, k);
+  else
+    heap_down(heap, k);
+}
+
+void heap_remove(Vec<HeapNode> &heap, int k) {
+  --heap.count;
+  if (k < heap.count) {
+    heap[k] = heap[heap.count];
+    heap_adjust(heap, k);
+  }
+}
+
+void heap_rebuild(Vec<HeapNode> &heap) {
+  for (int k = 0; k < heap.count; ++k) heap_up(heap, k);
+}
+
+}  // namespace evring

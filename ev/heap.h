@@ -1,0 +1,24 @@
+// A 4-ary min-heap of (expiry, watcher), used for timers and periodics. Ties keep their order
+// the way libev's heap does (a node only moves past strictly later ones), so that timers with
+// equal expiry fire in the same order as under libev.
+#ifndef EVRING_HEAP_H
+#define EVRING_HEAP_H
+
+#include "loop.h"
+
+namespace evring {
+
+// Restores heap order after node k got an earlier expiry (or was appended).
+void heap_up(Vec<HeapNode> &heap, int k);
+// Restores heap order after node k got a later expiry.
+void heap_down(Vec<HeapNode> &heap, int k);
+// Restores heap order after node k changed either way.
+void heap_adjust(Vec<HeapNode> &heap, int k);
+// Removes node k (a watcher's `active` - 1).
+void heap_remove(Vec<HeapNode> &heap, int k);
+// Re-establishes heap order after every node's expiry changed (periodics after a clock jump).
+void heap_rebuild(Vec<HeapNode> &heap);
+
+}  // namespace evring
+
+#endif

@@ -1,0 +1,19 @@
+// Creating, forking and destroying loops, and choosing their backend.
+#ifndef EVRING_LIFECYCLE_H
+#define EVRING_LIFECYCLE_H
+
+#include "loop.h"
+
+namespace evring {
+
+// Runs in the iteration after ev_loop_fork (or a FORKCHECK pid change): new kernel objects
+// for the backend, the wakeup fd and the signalfd, and every fd registered again.
+void loop_after_fork(ev_loop *loop);
+// Throws the backend's kernel state away and builds it again from the fd table.
+void backend_restart(ev_loop *loop);
+// Picks the backend for `flags` (after environment overrides) and initialises it.
+bool backend_choose(ev_loop *loop);
+
+}  // namespace evring
+
+#endif

@@ -1,0 +1,63 @@
+// The pending queues: events wait here between being noticed and their callback running.
+// Within one priority the queue runs from its back, and every new event restarts invocation at
+// the highest priority: both are libev's observable order, which programs' output depends on.
+#include "loop.h"
+
+namespace evring {
+
+void queue_event(ev_loop *loop, ev_watcher *w, int events) {
+  int pri = priority_index(w);
+  if (w->pending) {
+    loop->pending[pri][w->pending - 1].events |= events;
+  } else {
+    loop->pending[pri].push(PendingSlot{w, events});
+    w->pending = loop->pending[pri].count;
+  }
+  loop->pending_priority = kNumPriorities - 1;
+}
+
+void invoke_pending(ev_loop *loop) {
+  loop->invoke_pending_cb(loop);
+}
+
+}  // namespace evring
+
+using namespace evring;
+
+void ev_feed_event(ev_loop *loop, void *w, int revents) noexcept {
+  queue_event(loop, as_watcher(w), revents);
+}
+
+void ev_invoke_pending(ev_loop *loop) {
+  loop->pending_priority = kNumPriorities;
+  while (loop->pending_priority > 0) {
+    --loop->pending_priority;
+    // queue_event may raise pending_priority while callbacks run: re-read it every time.
+    while (loop->pending[loop->pending_priority].count) {
+      Vec<PendingSlot> &queue = loop->pending[loop->pending_priority];
+      PendingSlot slot = queue[--queue.count];
+      slot.watcher->pending = 0;
+      slot.watcher->cb(loop, slot.watcher, slot.events);
+    }
+  }
+}
+
+int ev_clear_pending(ev_loop *loop, void *w) noexcept {
+  ev_watcher *watcher = as_watcher(w);
+  if (!watcher->pending) return 0;
+  PendingSlot &slot = loop->pending[priority_index(watcher)][watcher->pending - 1];
+  slot.watcher = &loop->pending_placeholder;
+  watcher->pending = 0;
+  return slot.events;
+}
+
+void ev_invoke(ev_loop *loop, void *w, int revents) {
+  ev_watcher *watcher = as_watcher(w);
+  watcher->cb(loop, watcher, revents);
+}
+
+unsigned ev_pending_count(ev_loop *loop) noexcept {
+  unsigned count = 0;
+  for (auto &queue : loop->pending) count += unsigned(queue.count);
+  return count;
+}

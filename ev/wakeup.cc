@@ -1,0 +1,106 @@
+#include "wakeup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "async.h"
+#include "signals.h"
+
+namespace evring {
+
+static void on_wakeup(ev_loop *loop, ev_io *, int revents) {
+  Wakeup &wake = loop->wakeup;
+  if (revents & EV_READ) {
+    // Drain: a counter for an eventfd, bytes for a pipe.
+    char buffer[64];
+    while (read(wake.read_fd, buffer, sizeof buffer) > 0 && wake.read_fd != wake.write_fd) {
+    }
+  }
+  wake.write_skipped.store(0, std::memory_order_seq_cst);
+  if (wake.signals_pending.exchange(0, std::memory_order_acq_rel)) signals_feed_pending(loop);
+  if (wake.asyncs_pending.exchange(0, std::memory_order_acq_rel)) asyncs_feed_sent(loop);
+}
+
+static void open_fds(Wakeup &wake) {
+  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd >= 0) {
+    wake.read_fd = wake.write_fd = fd;
+    return;
+  }
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) fatal_syserr("evring: cannot create wakeup fd");
+  wake.read_fd = pipe_fds[0];
+  wake.write_fd = pipe_fds[1];
+}
+
+static void close_fds(Wakeup &wake) {
+  if (wake.write_fd != wake.read_fd) close(wake.write_fd);
+  close(wake.read_fd);
+  wake.read_fd = wake.write_fd = -1;
+}
+
+static void start_watcher(ev_loop *loop) {
+  Wakeup &wake = loop->wakeup;
+  ev_io_init(&wake.watcher, on_wakeup, wake.read_fd, EV_READ);
+  ev_set_priority(&wake.watcher, EV_MAXPRI);
+  ev_io_start(loop, &wake.watcher);
+  ev_unref(loop);
+}
+
+static void stop_watcher(ev_loop *loop) {
+  ev_ref(loop);
+  ev_io_stop(loop, &loop->wakeup.watcher);
+}
+
+void wakeup_init(ev_loop *loop) {
+  if (loop->wakeup.watcher.active) return;
+  open_fds(loop->wakeup);
+  start_watcher(loop);
+}
+
+void wakeup_signal(ev_loop *loop, std::atomic<int> &flag) {
+  if (flag.load(std::memory_order_acquire)) return;  // already on its way
+  flag.store(1, std::memory_order_seq_cst);
+  Wakeup &wake = loop->wakeup;
+  wake.write_skipped.store(1, std::memory_order_seq_cst);
+  if (!wake.write_wanted.load(std::memory_order_seq_cst)) return;
+  wake.write_skipped.store(0, std::memory_order_seq_cst);
+  int saved_errno = errno;  // we may be in a signal handler
+  uint64_t one = 1;
+  ssize_t unused = write(wake.write_fd, &one, wake.write_fd == wake.read_fd ? sizeof one : 1);
+  (void)unused;  // a full pipe already means "wake up"
+  errno = saved_errno;
+}
+
+void wakeup_block_begin(ev_loop *loop) {
+  loop->wakeup.write_wanted.store(1, std::memory_order_seq_cst);
+}
+
+void wakeup_block_end(ev_loop *loop) {
+  Wakeup &wake = loop->wakeup;
+  wake.write_wanted.store(0, std::memory_order_seq_cst);
+  // A wakeup that arrived while we were deciding to block did not write: deliver it now.
+  if (wake.write_skipped.load(std::memory_order_seq_cst) && wake.watcher.active)
+    queue_event(loop, reinterpret_cast<ev_watcher *>(&wake.watcher), EV_CUSTOM);
+}
+
+void wakeup_after_fork(ev_loop *loop) {
+  if (!loop->wakeup.watcher.active) return;
+  stop_watcher(loop);
+  close_fds(loop->wakeup);
+  open_fds(loop->wakeup);
+  start_watcher(loop);
+  // Whatever the parent had been told before the fork is ours to look at too.
+  on_wakeup(loop, &loop->wakeup.watcher, 0);
+}
+
+void wakeup_destroy(ev_loop *loop) {
+  if (!loop->wakeup.watcher.active) return;
+  stop_watcher(loop);
+  close_fds(loop->wakeup);
+}
+
+}  // namespace evring

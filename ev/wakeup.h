@@ -1,0 +1,30 @@
+// Waking the loop from signal handlers and other threads.
+//
+// A wakeup sets a flag and writes to an eventfd only while the loop may be blocking in its
+// backend; otherwise the loop notices the flag itself before it would block. The eventfd is
+// watched by an internal io watcher at EV_MAXPRI, like any other fd, on every backend.
+#ifndef EVRING_WAKEUP_H
+#define EVRING_WAKEUP_H
+
+#include "loop.h"
+
+namespace evring {
+
+// Creates the eventfd and starts its (unreferenced) watcher, once per loop.
+void wakeup_init(ev_loop *loop);
+// Async-signal-safe and thread-safe: sets `flag` and makes sure the loop looks at it soon.
+void wakeup_signal(ev_loop *loop, std::atomic<int> &flag);
+// The loop is about to block / has stopped blocking.
+void wakeup_block_begin(ev_loop *loop);
+void wakeup_block_end(ev_loop *loop);
+// True if a wakeup happened since the loop last looked: the loop must not block.
+inline bool wakeup_skipped(ev_loop *loop) {
+  return loop->wakeup.write_skipped.load(std::memory_order_acquire) != 0;
+}
+// In a forked child: the eventfd is shared with the parent, so make a new one.
+void wakeup_after_fork(ev_loop *loop);
+void wakeup_destroy(ev_loop *loop);
+
+}  // namespace evring
+
+#endif
