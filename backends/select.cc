@@ -65,12 +65,15 @@ void select_modify(ev_loop *loop, int fd, int, int new_mask) {
   set_bit(state.want_write, fd, new_mask & EV_WRITE);
 }
 
+// Reported from the highest fd down, so that (invoked back to front) callbacks run in
+// ascending fd order, as under libev.
 void report(ev_loop *loop, SelectState &state) {
-  for (int word = 0; word < state.got_read.count; ++word) {
+  for (int word = state.got_read.count; word--;) {
     Word reads = state.got_read[word], writes = state.got_write[word];
-    for (Word any = reads | writes; any; any &= any - 1) {
-      int bit = __builtin_ctzl(any);
+    for (Word any = reads | writes; any;) {
+      int bit = kBitsPerWord - 1 - __builtin_clzl(any);
       Word mask = Word(1) << bit;
+      any &= ~mask;
       fd_event(loop, word * kBitsPerWord + bit,
                (reads & mask ? EV_READ : 0) | (writes & mask ? EV_WRITE : 0));
     }

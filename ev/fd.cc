@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 namespace evring {
 
@@ -60,19 +61,20 @@ void fd_rearm_all(ev_loop *loop) {
 
 using namespace evring;
 
-// An fd that cannot be valid never reaches the backend: the watcher stays stopped and gets
-// EV_ERROR, where libev would assert.
-static bool fd_usable(ev_loop *loop, int fd) {
+// A negative fd, or one at or above the open-file limit, can never be open: the watcher stays
+// stopped and gets EV_ERROR at once (libev would assert). Other closed fds are found by the
+// backend like any fd closed behind the loop's back.
+static bool fd_possible(ev_loop *loop, int fd) {
   if (fd < 0) return false;
   if (fd < loop->fds.count) return true;
-  // Growing the table is rare; checking first keeps a bogus huge fd from sizing it.
-  return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+  struct rlimit limit;
+  return getrlimit(RLIMIT_NOFILE, &limit) != 0 || rlim_t(fd) < limit.rlim_cur;
 }
 
 void ev_io_start(ev_loop *loop, ev_io *w) noexcept {
   if (w->active) return;
   int fd = w->fd;
-  if (!fd_usable(loop, fd) || (w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE))) {
+  if (!fd_possible(loop, fd) || (w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE))) {
     fprintf(stderr, "evring: ev_io_start: invalid fd %d or event mask 0x%x\n", fd, w->events);
     queue_event(loop, reinterpret_cast<ev_watcher *>(w), EV_ERROR | EV_READ | EV_WRITE);
     return;

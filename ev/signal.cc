@@ -97,8 +97,9 @@ void reject(ev_loop *loop, ev_signal *w, const char *why) {
 
 }  // namespace
 
+// Highest signal number first, so that callbacks run lowest first (as under libev).
 void signals_feed_pending(ev_loop *loop) {
-  for (int signum = 1; signum < NSIG; ++signum) {
+  for (int signum = NSIG - 1; signum > 0; --signum) {
     SignalSlot &slot = g_signals[signum];
     if (slot.owner.load(std::memory_order_acquire) == loop &&
         slot.pending.load(std::memory_order_acquire))
