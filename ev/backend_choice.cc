@@ -44,7 +44,7 @@ unsigned apply_environment(unsigned flags, char *why, size_t why_size) {
   }
   snprintf(why, why_size, "flags 0x%x", flags);
   if (const char *value = secure_getenv("LIBEV_FLAGS")) {
-    flags = unsigned(strtoul(value, nullptr, 0));
+    flags = unsigned(atoi(value));  // decimal, exactly as libev parses it
     snprintf(why, why_size, "LIBEV_FLAGS=%s", value);
   }
   if (const char *name = secure_getenv("EVRING_BACKEND")) {

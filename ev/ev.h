@@ -27,7 +27,11 @@ extern "C" {
 
 #define EV_API __attribute__((visibility("default")))
 #define EV_API_DECL extern EV_API
+#if defined(__GNUC__) && !defined(__cplusplus)
+#define EV_INLINE static __inline__ /* also in C89 mode */
+#else
 #define EV_INLINE static inline
+#endif
 
 #define EVRING 1
 #define EV_VERSION_MAJOR 4
