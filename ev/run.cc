@@ -24,7 +24,6 @@ constexpr ev_tstamp kMaxBlock = 59.743;
 constexpr ev_tstamp kMinTimeJump = 1.;
 
 void idles_reify(ev_loop *loop) {
-  if (!loop->idle_count) return;
   for (int pri = kNumPriorities; pri--;) {
     if (loop->pending[pri].count) return;
     if (loop->idles[pri].count) {
@@ -123,11 +122,12 @@ int ev_run(ev_loop *loop, int flags) {
     if (loop->break_how) break;
     if (loop->forked) loop_after_fork(loop);
     if (loop->backend_needs_rebuild) backend_restart(loop);
-    fd_reify(loop);
+    // The guards keep the common iteration (nothing changed, nothing expired) free of calls.
+    if (loop->fd_changes.count) fd_reify(loop);
     wait_for_events(loop, flags);
-    timers_reify(loop);
-    periodics_reify(loop);
-    idles_reify(loop);
+    if (loop->timers.count) timers_reify(loop);
+    if (loop->periodics.count) periodics_reify(loop);
+    if (loop->idle_count) idles_reify(loop);
     if (loop->checks.count) feed_all(loop, loop->checks, EV_CHECK);
     invoke_pending(loop);
   } while (loop->active_count && !loop->break_how && !(flags & (EVRUN_ONCE | EVRUN_NOWAIT)));
