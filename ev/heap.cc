@@ -15,7 +15,7 @@ inline int first_child_of(int k) {
 
 inline void place(Vec<HeapNode> &heap, int k, HeapNode node) {
   heap[k] = node;
-  node.watcher->active = k + 1;
+  node.watcher->active = k + kHeapActiveBase;
 }
 
 }  // namespace

@@ -8,13 +8,18 @@
 
 namespace evring {
 
+// A heap watcher's `active` is its node position plus this. libev's heap array starts at
+// index 3, and programs print ev_is_active(), so evring reports the same numbers.
+constexpr int kHeapActiveBase = 3;
+inline int heap_position(const ev_watcher_time *w) { return w->active - kHeapActiveBase; }
+
 // Restores heap order after node k got an earlier expiry (or was appended).
 void heap_up(Vec<HeapNode> &heap, int k);
 // Restores heap order after node k got a later expiry.
 void heap_down(Vec<HeapNode> &heap, int k);
 // Restores heap order after node k changed either way.
 void heap_adjust(Vec<HeapNode> &heap, int k);
-// Removes node k (a watcher's `active` - 1).
+// Removes node k.
 void heap_remove(Vec<HeapNode> &heap, int k);
 // Re-establishes heap order after every node's expiry changed (periodics after a clock jump).
 void heap_rebuild(Vec<HeapNode> &heap);

@@ -82,7 +82,7 @@ void ev_periodic_start(ev_loop *loop, ev_periodic *w) noexcept {
   if (!next_due(w, loop->rt_now, &at)) at = isnan(w->offset) ? loop->rt_now : w->offset;
   w->at = at;
   Vec<HeapNode> &heap = loop->periodics;
-  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), heap.count + 1);
+  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), heap.count + kHeapActiveBase);
   heap.push(HeapNode{w->at, reinterpret_cast<ev_watcher_time *>(w)});
   heap_up(heap, heap.count - 1);
 }
@@ -90,7 +90,7 @@ void ev_periodic_start(ev_loop *loop, ev_periodic *w) noexcept {
 void ev_periodic_stop(ev_loop *loop, ev_periodic *w) noexcept {
   ev_clear_pending(loop, w);
   if (!w->active) return;
-  heap_remove(loop->periodics, w->active - 1);
+  heap_remove(loop->periodics, heap_position(reinterpret_cast<ev_watcher_time *>(w)));
   watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));
 }
 

@@ -33,6 +33,14 @@ void idles_reify(ev_loop *loop) {
   }
 }
 
+// Only fds the backend rejected while the change list was applied can be pending here: their
+// EV_ERROR should not wait for the next event or timeout.
+bool anything_pending(const ev_loop *loop) {
+  for (const auto &queue : loop->pending)
+    if (queue.count) return true;
+  return false;
+}
+
 ev_tstamp compute_wait(ev_loop *loop, ev_tstamp prev_mn_now) {
   ev_tstamp wait = kMaxBlock;
   if (loop->timers.count) wait = fmin(wait, loop->timers[0].at - loop->mn_now);
@@ -59,7 +67,7 @@ void wait_for_events(ev_loop *loop, int run_flags) {
   wakeup_block_begin(loop);
   ev_tstamp wait = 0.;
   bool may_block = !(run_flags & EVRUN_NOWAIT) && !loop->idle_count && loop->active_count &&
-                   !wakeup_skipped(loop);
+                   !wakeup_skipped(loop) && !anything_pending(loop);
   if (may_block) wait = compute_wait(loop, prev_mn_now);
   ++loop->iteration;
   loop->backend->poll(loop, wait);

@@ -53,7 +53,7 @@ void ev_timer_start(ev_loop *loop, ev_timer *w) noexcept {
   w->repeat = sane_delay(w->repeat) < 0. ? 0. : sane_delay(w->repeat);
   w->at = sane_delay(w->at) + loop->mn_now;
   Vec<HeapNode> &heap = loop->timers;
-  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), heap.count + 1);
+  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), heap.count + kHeapActiveBase);
   heap.push(HeapNode{w->at, reinterpret_cast<ev_watcher_time *>(w)});
   heap_up(heap, heap.count - 1);
 }
@@ -61,7 +61,7 @@ void ev_timer_start(ev_loop *loop, ev_timer *w) noexcept {
 void ev_timer_stop(ev_loop *loop, ev_timer *w) noexcept {
   ev_clear_pending(loop, w);
   if (!w->active) return;
-  heap_remove(loop->timers, w->active - 1);
+  heap_remove(loop->timers, heap_position(reinterpret_cast<ev_watcher_time *>(w)));
   // Keeps the remaining time, so a later ev_timer_start resumes it (libev does the same).
   w->at -= loop->mn_now;
   watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));
@@ -72,7 +72,7 @@ void ev_timer_again(ev_loop *loop, ev_timer *w) noexcept {
   w->repeat = sane_delay(w->repeat) < 0. ? 0. : sane_delay(w->repeat);
   if (w->active) {
     if (w->repeat > 0.) {
-      int k = w->active - 1;
+      int k = heap_position(reinterpret_cast<ev_watcher_time *>(w));
       w->at = loop->mn_now + w->repeat;
       loop->timers[k].at = w->at;
       heap_adjust(loop->timers, k);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "loop.h"
+#include "heap.h"
 
 using namespace evring;
 
@@ -14,7 +14,7 @@ static void require(bool ok, const char *what) {
 
 static void verify_heap(const Vec<HeapNode> &heap) {
   for (int k = 0; k < heap.count; ++k) {
-    require(heap[k].watcher->active == k + 1, "heap node has wrong active index");
+    require(heap[k].watcher->active == k + kHeapActiveBase, "heap node has wrong active index");
     require(heap[k].at == heap[k].watcher->at, "heap node caches a stale expiry");
     if (k) require(heap[(k - 1) / 4].at <= heap[k].at, "heap order violated");
   }
