@@ -1,0 +1,158 @@
+#!/bin/bash
+# Differential compatibility suite: every *.c program here is built against the real libev 4.33
+# (the oracle) and against evring, run on each backend, and stdout plus exit status must match
+# byte for byte. See README.md.
+set -u
+
+usage() {
+  cat <<'USAGE'
+usage: run.sh [--oracle-only] [CFLAGS=...] [LIBS=...] [program...]
+
+  --oracle-only   build and run only the libev side, three times per backend, and check that
+                  every program exits 0 and prints the same output each time
+  CFLAGS=, LIBS=  how to compile and link against evring (same as EVRING_CFLAGS/EVRING_LIBS)
+  program...      run only these programs (names without .c)
+
+environment:
+  EVRING_CFLAGS, EVRING_LIBS  default: pkg-config --cflags / --libs evring
+  COMPAT_BACKENDS             LIBEV_FLAGS values to test, default "1 2 4" (128 = io_uring)
+  COMPAT_BUILD_DIR            where binaries and outputs go, default a fresh temporary dir
+  CC                          compiler, default cc
+USAGE
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+mode=compare
+programs=()
+for arg in "$@"; do
+  case $arg in
+    --oracle-only) mode=oracle ;;
+    CFLAGS=*) EVRING_CFLAGS=${arg#CFLAGS=} ;;
+    LIBS=*) EVRING_LIBS=${arg#LIBS=} ;;
+    -h | --help) usage && exit 0 ;;
+    -*) usage >&2 && exit 2 ;;
+    *) programs+=("${arg%.c}") ;;
+  esac
+done
+if [ ${#programs[@]} -eq 0 ]; then
+  for source in "$here"/*.c; do programs+=("$(basename "$source" .c)"); done
+fi
+
+cc=${CC:-cc}
+backends=${COMPAT_BACKENDS:-1 2 4}
+common_flags=(-std=gnu11 -O1 -g -Wall -Wextra)
+if [ -n "${COMPAT_BUILD_DIR:-}" ]; then
+  build_dir=$COMPAT_BUILD_DIR
+  mkdir -p "$build_dir"
+else
+  build_dir=$(mktemp -d "${TMPDIR:-/tmp}/evring-compat.XXXXXX")
+  trap 'rm -rf "$build_dir"' EXIT
+fi
+
+if [ $mode = compare ]; then
+  if [ -z "${EVRING_CFLAGS+set}" ] || [ -z "${EVRING_LIBS+set}" ]; then
+    pkg-config --exists evring 2>/dev/null || {
+      echo "run.sh: evring not found by pkg-config; set EVRING_CFLAGS/EVRING_LIBS" >&2
+      exit 2
+    }
+  fi
+  EVRING_CFLAGS=${EVRING_CFLAGS-$(pkg-config --cflags evring)}
+  EVRING_LIBS=${EVRING_LIBS-$(pkg-config --libs evring)}
+fi
+
+passed=0
+failed=0
+
+report() { # verdict program backend [details-file]
+  echo "$1 $2 $3"
+  [ $# -gt 3 ] && cat "$4"
+  if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+# build side program -> prints nothing, leaves $build_dir/side/program or side/program.log
+build() {
+  local side=$1 program=$2 flags libs
+  mkdir -p "$build_dir/$side"
+  if [ "$side" = libev ]; then
+    flags=(-I/usr/include) libs=(-lev)
+  else
+    read -r -a flags <<<"$EVRING_CFLAGS"
+    read -r -a libs <<<"$EVRING_LIBS"
+  fi
+  "$cc" "${common_flags[@]}" "${flags[@]}" "$here/$program.c" -o "$build_dir/$side/$program" \
+    "${libs[@]}" >"$build_dir/$side/$program.log" 2>&1
+}
+
+# run binary backend output: stdout plus the exit status, stdin closed off, bounded in time.
+run() {
+  local status
+  env -u EVRING_BACKEND LIBEV_FLAGS="$2" timeout 20 "$1" </dev/null >"$3" 2>"$3.stderr"
+  status=$?
+  echo "exit status $status" >>"$3"
+}
+
+# A case that libev itself ends with an assertion (compat.h runs such cases in a child and
+# prints "case ended by signal N") has no reference behaviour to compare with: evring reports
+# an error there instead (tested by the Catch2 [evring] tests). Such case blocks are replaced
+# by one line in both outputs. Usage: drop_aborted_cases libev-output file-to-filter
+drop_aborted_cases() {
+  awk -v reference="$1" '
+    BEGIN {
+      while ((getline line < reference) > 0) {
+        if (line ~ /^case /) current = line
+        else if (line ~ /^  case ended by signal /) aborted[current] = 1
+      }
+    }
+    /^case / { skipping = ($0 in aborted); if (skipping) print $0 ": libev aborts, not compared" }
+    /^exit status / { skipping = 0 }
+    !skipping { print }
+  ' "$2"
+}
+
+for program in "${programs[@]}"; do
+  if [ ! -f "$here/$program.c" ]; then
+    echo "run.sh: no such program: $program" >&2
+    failed=$((failed + 1))
+    continue
+  fi
+  sides=(libev)
+  [ $mode = compare ] && sides+=(evring)
+  build_failed=
+  for side in "${sides[@]}"; do
+    build "$side" "$program" || build_failed=$side
+    [ -n "$build_failed" ] && break
+  done
+  for backend in $backends; do
+    out=$build_dir/out/$program.$backend
+    mkdir -p "$build_dir/out"
+    if [ -n "$build_failed" ]; then
+      report FAIL "$program" "$backend" "$build_dir/$build_failed/$program.log"
+      continue
+    fi
+    run "$build_dir/libev/$program" "$backend" "$out.libev"
+    if [ $mode = oracle ]; then
+      verdict=PASS
+      : >"$out.diff"
+      for attempt in 2 3; do
+        run "$build_dir/libev/$program" "$backend" "$out.libev.$attempt"
+        diff -u --label "run 1" --label "run $attempt" "$out.libev" "$out.libev.$attempt" \
+          >>"$out.diff" || verdict=FAIL
+      done
+      if ! grep -qx "exit status 0" "$out.libev"; then
+        verdict=FAIL
+        { tail -n 1 "$out.libev"; cat "$out.libev.stderr"; } >>"$out.diff"
+      fi
+    else
+      run "$build_dir/evring/$program" "$backend" "$out.evring"
+      verdict=PASS
+      drop_aborted_cases "$out.libev" "$out.libev" >"$out.libev.cmp"
+      drop_aborted_cases "$out.libev" "$out.evring" >"$out.evring.cmp"
+      diff -u --label libev --label evring "$out.libev.cmp" "$out.evring.cmp" >"$out.diff" ||
+        verdict=FAIL
+    fi
+    if [ $verdict = PASS ]; then report PASS "$program" "$backend"; else report FAIL "$program" "$backend" "$out.diff"; fi
+  done
+done
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,92 @@
+// Backend selection: flags, LIBEV_FLAGS (libev's override), EVRING_BACKEND (evring's) and
+// EVFLAG_NOENV. Each test sets the environment, creates a loop and restores the environment.
+#include "support.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+
+namespace {
+
+// Creates a loop with `flags`, returns its backend (0 if creation failed) and destroys it.
+unsigned backend_for_flags(unsigned flags) {
+  struct ev_loop *loop = ev_loop_new(flags);
+  if (!loop) return 0;
+  unsigned backend = ev_backend(loop);
+  ev_loop_destroy(loop);
+  return backend;
+}
+
+// The backend a plain ev_loop_new(0) picks when no override is in the environment.
+unsigned default_backend() {
+  ScopedEnv no_libev_flags("LIBEV_FLAGS", nullptr);
+  ScopedEnv no_evring_backend("EVRING_BACKEND", nullptr);
+  return backend_for_flags(0);
+}
+
+}  // namespace
+
+TEST_CASE("the loop runs on the backend the test run asked for", "[env]") {
+  LoopGuard loop;
+  CHECK(ev_backend(loop) == test_backend());
+}
+
+TEST_CASE("select, poll and epoll are supported and the recommended set is a subset",
+          "[core][env]") {
+  unsigned supported = ev_supported_backends();
+  CHECK((supported & EVBACKEND_SELECT) != 0);
+  CHECK((supported & EVBACKEND_POLL) != 0);
+  CHECK((supported & EVBACKEND_EPOLL) != 0);
+  CHECK((ev_recommended_backends() & ~supported) == 0);
+  CHECK(backend_for_flags(EVBACKEND_SELECT | EVFLAG_NOENV) == EVBACKEND_SELECT);
+  CHECK(backend_for_flags(EVBACKEND_POLL | EVFLAG_NOENV) == EVBACKEND_POLL);
+  CHECK(backend_for_flags(EVBACKEND_EPOLL | EVFLAG_NOENV) == EVBACKEND_EPOLL);
+}
+
+TEST_CASE("LIBEV_FLAGS=2 selects poll for a loop created with flags 0", "[core][env]") {
+  ScopedEnv no_evring_backend("EVRING_BACKEND", nullptr);
+  ScopedEnv poll_flags("LIBEV_FLAGS", "2");
+  CHECK(backend_for_flags(0) == EVBACKEND_POLL);
+}
+
+TEST_CASE("EVFLAG_NOENV makes the loop ignore LIBEV_FLAGS", "[core][env]") {
+  unsigned expected = default_backend();
+  ScopedEnv no_evring_backend("EVRING_BACKEND", nullptr);
+  ScopedEnv select_flags("LIBEV_FLAGS", "1");
+  CHECK(backend_for_flags(EVFLAG_NOENV) == expected);
+  CHECK(backend_for_flags(EVBACKEND_POLL | EVFLAG_NOENV) == EVBACKEND_POLL);
+}
+
+TEST_CASE("EVRING_BACKEND=poll overrides flags 0", "[evring][env]") {
+  ScopedEnv no_libev_flags("LIBEV_FLAGS", nullptr);
+  ScopedEnv poll_backend("EVRING_BACKEND", "poll");
+  CHECK(backend_for_flags(0) == EVBACKEND_POLL);
+}
+
+TEST_CASE("EVRING_BACKEND=select overrides flags 0", "[evring][env]") {
+  ScopedEnv no_libev_flags("LIBEV_FLAGS", nullptr);
+  ScopedEnv select_backend("EVRING_BACKEND", "select");
+  CHECK(backend_for_flags(0) == EVBACKEND_SELECT);
+}
+
+TEST_CASE("an unknown EVRING_BACKEND prints one line on stderr and is ignored", "[evring][env]") {
+  unsigned expected = default_backend();
+  ScopedEnv no_libev_flags("LIBEV_FLAGS", nullptr);
+  ScopedEnv bogus_backend("EVRING_BACKEND", "no-such-backend");
+  StderrCapture capture;
+  unsigned backend = backend_for_flags(0);
+  std::string printed = capture.finish();
+  CHECK(backend == expected);
+  INFO("stderr: " << printed);
+  CHECK(std::count(printed.begin(), printed.end(), '\n') == 1);
+  CHECK((!printed.empty() && printed.back() == '\n'));
+}
+
+TEST_CASE("EVFLAG_NOENV makes the loop ignore EVRING_BACKEND and LIBEV_FLAGS", "[evring][env]") {
+  unsigned expected = default_backend();
+  ScopedEnv select_flags("LIBEV_FLAGS", "1");
+  ScopedEnv poll_backend("EVRING_BACKEND", "poll");
+  CHECK(backend_for_flags(EVFLAG_NOENV) == expected);
+  CHECK(backend_for_flags(EVBACKEND_EPOLL | EVFLAG_NOENV) == EVBACKEND_EPOLL);
+}

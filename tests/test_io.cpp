@@ -1,0 +1,317 @@
+// ev_io readiness on pipes, socketpairs, regular files and /dev/null, and watcher
+// manipulation from inside callbacks.
+#include "support.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace {
+
+// One non-blocking iteration: what is ready now is reported now, nothing is waited for.
+void poll_once(struct ev_loop *loop) {
+  ev_run(loop, EVRUN_NOWAIT);
+}
+
+}  // namespace
+
+TEST_CASE("pipe read end reports EV_READ only while data is buffered", "[io]") {
+  LoopGuard loop;
+  PipeFds pipe = make_pipe();
+  Trace trace;
+  Traced<ev_io> reader(trace, "reader");
+  ev_io_set(&reader.w, pipe.read_end.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+
+  poll_once(loop);
+  CHECK(trace.empty());
+
+  write_byte(pipe.write_end.get());
+  REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+  CHECK(trace == Trace{{"reader", EV_READ}});
+
+  // Level-triggered: still readable, so it fires again.
+  trace.clear();
+  poll_once(loop);
+  CHECK(trace == Trace{{"reader", EV_READ}});
+
+  CHECK(drain(pipe.read_end.get()) == "x");
+  trace.clear();
+  poll_once(loop);
+  CHECK(trace.empty());
+  ev_io_stop(loop, &reader.w);
+}
+
+TEST_CASE("pipe write end reports EV_WRITE immediately", "[io]") {
+  LoopGuard loop;
+  PipeFds pipe = make_pipe();
+  Trace trace;
+  Traced<ev_io> writer(trace, "writer");
+  ev_io_set(&writer.w, pipe.write_end.get(), EV_WRITE);
+  ev_io_start(loop, &writer.w);
+
+  REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+  CHECK(trace == Trace{{"writer", EV_WRITE}});
+  ev_io_stop(loop, &writer.w);
+}
+
+TEST_CASE("socketpair ends report readiness in both directions", "[io]") {
+  LoopGuard loop;
+  SocketFds sockets = make_socketpair();
+  Trace trace;
+  Traced<ev_io> a(trace, "a");
+  Traced<ev_io> b(trace, "b");
+  ev_io_set(&a.w, sockets.a.get(), EV_READ | EV_WRITE);
+  ev_io_set(&b.w, sockets.b.get(), EV_READ);
+  ev_io_start(loop, &a.w);
+  ev_io_start(loop, &b.w);
+
+  poll_once(loop);
+  CHECK(trace == Trace{{"a", EV_WRITE}});
+
+  write_byte(sockets.b.get());
+  trace.clear();
+  poll_once(loop);
+  CHECK(trace == Trace{{"a", EV_READ | EV_WRITE}});
+
+  write_byte(sockets.a.get());
+  CHECK(drain(sockets.a.get()) == "x");
+  trace.clear();
+  poll_once(loop);
+  // Both watchers became ready in the same iteration; sort out the fd-order detail.
+  std::sort(trace.begin(), trace.end(),
+            [](const Firing &x, const Firing &y) { return x.who < y.who; });
+  CHECK(trace == Trace{{"a", EV_WRITE}, {"b", EV_READ}});
+
+  ev_io_stop(loop, &a.w);
+  ev_io_stop(loop, &b.w);
+}
+
+TEST_CASE("several watchers on one fd each get only the events they asked for", "[io]") {
+  LoopGuard loop;
+  SocketFds sockets = make_socketpair();
+  Trace trace;
+  Traced<ev_io> read_only(trace, "read");
+  Traced<ev_io> write_only(trace, "write");
+  Traced<ev_io> both(trace, "both");
+  ev_io_set(&read_only.w, sockets.a.get(), EV_READ);
+  ev_io_set(&write_only.w, sockets.a.get(), EV_WRITE);
+  ev_io_set(&both.w, sockets.a.get(), EV_READ | EV_WRITE);
+  ev_io_start(loop, &read_only.w);
+  ev_io_start(loop, &write_only.w);
+  ev_io_start(loop, &both.w);
+
+  // libev invokes the watchers of one fd in the order they were started.
+  poll_once(loop);
+  CHECK(trace == Trace{{"write", EV_WRITE}, {"both", EV_WRITE}});
+
+  write_byte(sockets.b.get());
+  trace.clear();
+  poll_once(loop);
+  CHECK(trace == Trace{{"read", EV_READ}, {"write", EV_WRITE}, {"both", EV_READ | EV_WRITE}});
+
+  // Stopping one watcher must not disturb the interest of the others on the same fd.
+  ev_io_stop(loop, &both.w);
+  trace.clear();
+  poll_once(loop);
+  CHECK(trace == Trace{{"read", EV_READ}, {"write", EV_WRITE}});
+
+  ev_io_stop(loop, &write_only.w);
+  trace.clear();
+  poll_once(loop);
+  CHECK(trace == Trace{{"read", EV_READ}});
+
+  ev_io_stop(loop, &read_only.w);
+  trace.clear();
+  poll_once(loop);
+  CHECK(trace.empty());
+}
+
+namespace {
+
+// Fires for EV_WRITE once, then re-arms itself for EV_READ only.
+struct RearmingWatcher {
+  ev_io w;
+  std::vector<int> revents_seen;
+
+  static void on_event(struct ev_loop *loop, ev_io *w, int revents) {
+    auto *self = static_cast<RearmingWatcher *>(w->data);
+    self->revents_seen.push_back(revents);
+    ev_io_stop(loop, w);
+    if (revents & EV_WRITE) {
+      ev_io_set(w, w->fd, EV_READ);
+      ev_io_start(loop, w);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a callback can stop, re-arm and restart its own watcher", "[io]") {
+  LoopGuard loop;
+  SocketFds sockets = make_socketpair();
+  RearmingWatcher watcher;
+  ev_io_init(&watcher.w, RearmingWatcher::on_event, sockets.a.get(), EV_READ | EV_WRITE);
+  watcher.w.data = &watcher;
+  ev_io_start(loop, &watcher.w);
+
+  poll_once(loop);
+  REQUIRE(watcher.revents_seen == std::vector<int>{EV_WRITE});
+  CHECK(ev_is_active(&watcher.w));
+  CHECK((watcher.w.events & (EV_READ | EV_WRITE)) == EV_READ);
+
+  // Writable all the time, but only interested in reading now.
+  poll_once(loop);
+  CHECK(watcher.revents_seen == std::vector<int>{EV_WRITE});
+
+  write_byte(sockets.b.get());
+  RunOutcome outcome = run_guarded(loop);
+  REQUIRE_FALSE(outcome.guard_fired);
+  CHECK(outcome.returned == 0);  // the watcher stopped itself; nothing keeps the loop alive
+  CHECK(watcher.revents_seen == std::vector<int>{EV_WRITE, EV_READ});
+  CHECK_FALSE(ev_is_active(&watcher.w));
+}
+
+namespace {
+
+// Stops another watcher from inside its own callback.
+struct Stopper {
+  ev_io w;
+  ev_io *victim;
+  int calls = 0;
+
+  static void on_event(struct ev_loop *loop, ev_io *w, int) {
+    auto *self = static_cast<Stopper *>(w->data);
+    ++self->calls;
+    ev_io_stop(loop, self->victim);
+    ev_io_stop(loop, w);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("stopping a watcher that is already pending cancels its callback", "[io]") {
+  LoopGuard loop;
+  PipeFds pipe = make_pipe();
+  Trace trace;
+  Traced<ev_io> victim(trace, "victim");
+  ev_io_set(&victim.w, pipe.read_end.get(), EV_READ);
+  Stopper stopper;
+  ev_io_init(&stopper.w, Stopper::on_event, pipe.read_end.get(), EV_READ);
+  stopper.w.data = &stopper;
+  stopper.victim = &victim.w;
+  // Higher priority: the stopper runs first while the victim is pending in the same iteration.
+  ev_set_priority(&stopper.w, 1);
+  ev_io_start(loop, &victim.w);
+  ev_io_start(loop, &stopper.w);
+
+  write_byte(pipe.write_end.get());
+  RunOutcome outcome = run_guarded(loop);
+  REQUIRE_FALSE(outcome.guard_fired);
+  CHECK(stopper.calls == 1);
+  CHECK(trace.empty());
+  CHECK_FALSE(ev_is_active(&victim.w));
+  CHECK_FALSE(ev_is_pending(&victim.w));
+}
+
+TEST_CASE("ev_io_set moves a stopped watcher to another fd", "[io]") {
+  LoopGuard loop;
+  PipeFds first = make_pipe();
+  PipeFds second = make_pipe();
+  Trace trace;
+  Traced<ev_io> reader(trace, "reader");
+  ev_io_set(&reader.w, first.read_end.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+  poll_once(loop);
+  ev_io_stop(loop, &reader.w);
+
+  ev_io_set(&reader.w, second.read_end.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+  CHECK(reader.w.fd == second.read_end.get());
+
+  write_byte(first.write_end.get());
+  poll_once(loop);
+  CHECK(trace.empty());
+
+  write_byte(second.write_end.get());
+  REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+  CHECK(trace == Trace{{"reader", EV_READ}});
+  ev_io_stop(loop, &reader.w);
+}
+
+TEST_CASE("regular files and /dev/null are always readable", "[io]") {
+  // epoll rejects these with EPERM; libev still reports them ready on every iteration.
+  LoopGuard loop;
+  char path[] = "/tmp/evring-test-file-XXXXXX";
+  Fd file(mkostemp(path, O_CLOEXEC));
+  REQUIRE(file.get() >= 0);
+  unlink(path);
+  REQUIRE(write(file.get(), "data", 4) == 4);
+  REQUIRE(lseek(file.get(), 0, SEEK_SET) == 0);
+  Fd empty_file(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  REQUIRE(empty_file.get() >= 0);
+
+  Trace trace;
+  Traced<ev_io> file_reader(trace, "file");
+  Traced<ev_io> null_reader(trace, "null");
+  ev_io_set(&file_reader.w, file.get(), EV_READ);
+  ev_io_set(&null_reader.w, empty_file.get(), EV_READ);
+  ev_io_start(loop, &file_reader.w);
+  ev_io_start(loop, &null_reader.w);
+
+  constexpr int kIterations = 3;
+  for (int i = 0; i < kIterations; ++i) {
+    RunOutcome outcome = run_guarded(loop, EVRUN_ONCE);
+    REQUIRE_FALSE(outcome.guard_fired);
+  }
+  int file_events = 0, null_events = 0;
+  for (const Firing &firing : trace) {
+    CHECK(firing.revents == EV_READ);
+    (firing.who == "file" ? file_events : null_events)++;
+  }
+  CHECK(file_events == kIterations);
+  CHECK(null_events == kIterations);
+
+  ev_io_stop(loop, &file_reader.w);
+  ev_io_stop(loop, &null_reader.w);
+}
+
+TEST_CASE("peer hang-up makes the socket readable and read returns 0", "[io]") {
+  LoopGuard loop;
+  SocketFds sockets = make_socketpair();
+  Trace trace;
+  Traced<ev_io> reader(trace, "reader");
+  ev_io_set(&reader.w, sockets.a.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+
+  poll_once(loop);
+  CHECK(trace.empty());
+
+  sockets.b.close();
+  REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+  CHECK(trace == Trace{{"reader", EV_READ}});
+  char byte;
+  CHECK(read(sockets.a.get(), &byte, 1) == 0);
+  ev_io_stop(loop, &reader.w);
+}
+
+TEST_CASE("EV_WRITE stays quiet on a full socket and arrives once the peer drains it", "[io]") {
+  LoopGuard loop;
+  SocketFds sockets = make_socketpair();
+  REQUIRE(fill(sockets.a.get()) > 0);
+
+  Trace trace;
+  Traced<ev_io> writer(trace, "writer");
+  ev_io_set(&writer.w, sockets.a.get(), EV_WRITE);
+  ev_io_start(loop, &writer.w);
+  for (int i = 0; i < 3; ++i) poll_once(loop);
+  CHECK(trace.empty());
+
+  CHECK_FALSE(drain(sockets.b.get()).empty());
+  REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+  CHECK(trace.front() == Firing{"writer", EV_WRITE});
+  ev_io_stop(loop, &writer.w);
+}

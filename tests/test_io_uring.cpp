@@ -1,0 +1,473 @@
+// The io_uring backend beyond the shared behaviour tests: its fallbacks for each optional kernel
+// feature, faults injected through its test hooks (hidden symbols, so this suite links the static
+// library), an unavailable io_uring, fork, exec, and a loop that changes threads.
+//
+// These cases make their own io_uring loops whatever EVRING_TEST_BACKEND says, so they are
+// tagged [core] (run once); on a kernel without io_uring they only check the fallback to epoll.
+// The EVRING_EDGE case at the end is a behaviour test run on every backend.
+#include "support.h"
+
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../backends/io_uring_hooks.h"
+
+using evring::uring_test_hooks;
+
+namespace {
+
+bool io_uring_available() {
+  return ev_supported_backends() & EVBACKEND_IOURING;
+}
+
+// Puts the backend's test hooks back when the test case ends, however it ends.
+class HooksGuard {
+ public:
+  HooksGuard() : saved_(uring_test_hooks) {}
+  ~HooksGuard() { uring_test_hooks = saved_; }
+  HooksGuard(const HooksGuard &) = delete;
+  HooksGuard &operator=(const HooksGuard &) = delete;
+
+ private:
+  evring::UringTestHooks saved_;
+};
+
+// An io_uring loop, made after the hooks are set.
+class UringLoop {
+ public:
+  UringLoop() : loop_(ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV)) { REQUIRE(loop_ != nullptr); }
+  ~UringLoop() { ev_loop_destroy(loop_); }
+  UringLoop(const UringLoop &) = delete;
+  UringLoop &operator=(const UringLoop &) = delete;
+  operator struct ev_loop *() const { return loop_; }
+
+ private:
+  struct ev_loop *loop_;
+};
+
+// An io watcher that counts its callbacks and optionally drains its fd.
+struct Counter {
+  ev_io w;
+  int calls = 0;
+  int last_revents = 0;
+  bool drains;
+
+  Counter(int fd, int events, bool drain_fd = false) : drains(drain_fd) {
+    ev_io_init(&w, &Counter::on_io, fd, events);
+    w.data = this;
+  }
+  Counter(const Counter &) = delete;
+  Counter &operator=(const Counter &) = delete;
+
+  static void on_io(struct ev_loop *, ev_io *w, int revents) {
+    auto *self = static_cast<Counter *>(w->data);
+    ++self->calls;
+    self->last_revents = revents;
+    if (self->drains) drain(w->fd);
+  }
+};
+
+void run_nowait(struct ev_loop *loop, int times = 1) {
+  for (int i = 0; i < times; ++i) ev_run(loop, EVRUN_NOWAIT);
+}
+
+// Raises the soft fd limit to the hard one (the tests open thousands of pipes).
+void raise_fd_limit() {
+  rlimit limit;
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  limit.rlim_cur = limit.rlim_max;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &limit) == 0);
+}
+
+// Where each open fd of this process points ("anon_inode:[io_uring]", "pipe:[123]"...).
+std::vector<std::pair<int, std::string>> open_fds() {
+  std::vector<std::pair<int, std::string>> fds;
+  DIR *dir = opendir("/proc/self/fd");
+  REQUIRE(dir != nullptr);
+  int own = dirfd(dir);
+  while (dirent *entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    int fd = std::atoi(entry->d_name);
+    if (fd == own) continue;
+    char target[256];
+    std::string path = std::string("/proc/self/fd/") + entry->d_name;
+    ssize_t length = readlink(path.c_str(), target, sizeof target - 1);
+    if (length < 0) continue;
+    fds.emplace_back(fd, std::string(target, size_t(length)));
+  }
+  closedir(dir);
+  return fds;
+}
+
+int count_fds_named(const char *name) {
+  int count = 0;
+  for (const auto &fd : open_fds()) count += fd.second == name;
+  return count;
+}
+
+// The fd for which the poll_einval hook answers true.
+int g_einval_fd = -1;
+bool einval_for_chosen_fd(int fd) {
+  return fd == g_einval_fd;
+}
+
+}  // namespace
+
+TEST_CASE("io_uring is supported, recommended and chosen first where the kernel allows it",
+          "[core][io_uring]") {
+  if (!io_uring_available()) {
+    WARN("io_uring is unavailable here: the loop must fall back to epoll");
+    struct ev_loop *loop = ev_loop_new(EVFLAG_NOENV);
+    REQUIRE(loop != nullptr);
+    CHECK(ev_backend(loop) == EVBACKEND_EPOLL);
+    ev_loop_destroy(loop);
+    CHECK(ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV) == nullptr);
+    return;
+  }
+  CHECK((ev_recommended_backends() & EVBACKEND_IOURING) != 0);
+  struct ev_loop *loop = ev_loop_new(EVFLAG_NOENV);
+  REQUIRE(loop != nullptr);
+  CHECK(ev_backend(loop) == EVBACKEND_IOURING);
+  ev_loop_destroy(loop);
+}
+
+TEST_CASE("io_uring delivers readiness and timeouts without each optional kernel feature",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  using namespace evring;
+  unsigned disabled = GENERATE(0u, unsigned(kUringExtArg), unsigned(kUringCqeSkip),
+                               unsigned(kUringPollUpdate), unsigned(kUringMultishot),
+                               unsigned(kUringDeferTaskrun),
+                               unsigned(kUringDeferTaskrun | kUringCoopTaskrun),
+                               unsigned(kUringSubmitAll),
+                               unsigned(kUringExtArg | kUringCqeSkip | kUringPollUpdate |
+                                        kUringMultishot | kUringDeferTaskrun |
+                                        kUringCoopTaskrun | kUringSubmitAll));
+  CAPTURE(disabled);
+  HooksGuard hooks;
+  uring_test_hooks.disabled_features = disabled;
+  UringLoop loop;
+  SocketFds sockets = make_socketpair();
+
+  SECTION("a lone timer makes ev_run sleep until it is due") {
+    Trace trace;
+    Traced<ev_timer> timer(trace, "timer");
+    ev_timer_set(&timer.w, 0.03, 0.);
+    ev_timer_start(loop, &timer.w);
+    ev_tstamp started = ev_time();
+    RunOutcome outcome = run_guarded(loop);
+    ev_tstamp slept = ev_time() - started;
+    CHECK_FALSE(outcome.guard_fired);
+    CHECK(trace == Trace{{"timer", EV_TIMER}});
+    CHECK(slept >= 0.03);
+    CHECK(slept < 1.0);
+  }
+
+  SECTION("an undrained fd is reported in every iteration (level-triggered)") {
+    Counter reader(sockets.a.get(), EV_READ);
+    ev_io_start(loop, &reader.w);
+    run_nowait(loop);
+    CHECK(reader.calls == 0);
+    write_byte(sockets.b.get());
+    REQUIRE(run_until(loop, [&] { return reader.calls > 0; }));
+    run_nowait(loop, 3);
+    CHECK(reader.calls == 4);
+    CHECK(reader.last_revents == EV_READ);
+    drain(sockets.a.get());
+    run_nowait(loop, 2);
+    CHECK(reader.calls == 5);  // the iteration that drained had its event already
+    ev_io_stop(loop, &reader.w);
+  }
+
+  SECTION("a pending poll whose mask grows reports the new event") {
+    Counter reader(sockets.a.get(), EV_READ);
+    Counter writer(sockets.a.get(), EV_WRITE);
+    ev_io_start(loop, &reader.w);
+    run_nowait(loop, 2);  // the read poll is now pending in the kernel
+    ev_io_start(loop, &writer.w);
+    REQUIRE(run_until(loop, [&] { return writer.calls > 0; }));
+    CHECK(reader.calls == 0);
+    ev_io_stop(loop, &writer.w);
+    run_nowait(loop);
+    int writes = writer.calls;
+    write_byte(sockets.b.get());
+    REQUIRE(run_until(loop, [&] { return reader.calls > 0; }));
+    CHECK(writer.calls == writes);
+    ev_io_stop(loop, &reader.w);
+  }
+
+  SECTION("another thread wakes the blocked loop with ev_async_send") {
+    Trace trace;
+    Traced<ev_async> async(trace, "async");
+    ev_async_start(loop, &async.w);
+    WakerThread waker(loop, [&] { ev_async_send(loop, &async.w); });
+    REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+    CHECK(waker.finish());
+    CHECK(trace == Trace{{"async", EV_ASYNC}});
+    ev_async_stop(loop, &async.w);
+  }
+}
+
+TEST_CASE("an fd io_uring cannot poll (POLL_ADD fails with EINVAL) keeps working through epoll",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  HooksGuard hooks;
+  uring_test_hooks.poll_einval = einval_for_chosen_fd;
+  int epoll_sets_before = count_fds_named("anon_inode:[eventpoll]");
+  UringLoop loop;
+  SocketFds refused = make_socketpair();
+  SocketFds normal = make_socketpair();
+  g_einval_fd = refused.a.get();
+  Counter reader(refused.a.get(), EV_READ);
+  Counter other(normal.a.get(), EV_READ, true);
+  ev_io_start(loop, &reader.w);
+  ev_io_start(loop, &other.w);
+  run_nowait(loop, 2);
+  CHECK(count_fds_named("anon_inode:[eventpoll]") == epoll_sets_before + 1);
+  CHECK(reader.calls == 0);
+
+  write_byte(refused.b.get());
+  REQUIRE(run_until(loop, [&] { return reader.calls > 0; }));
+  run_nowait(loop, 2);
+  CHECK(reader.calls == 3);  // still level-triggered
+  drain(refused.a.get());
+  run_nowait(loop, 2);
+  int after_drain = reader.calls;
+  run_nowait(loop, 2);
+  CHECK(reader.calls == after_drain);
+
+  // The mask changes through the epoll set too.
+  Counter writer(refused.a.get(), EV_WRITE);
+  ev_io_start(loop, &writer.w);
+  REQUIRE(run_until(loop, [&] { return writer.calls > 0; }));
+  ev_io_stop(loop, &writer.w);
+
+  // Stopped, it is quiet; restarted, it reports again.
+  ev_io_stop(loop, &reader.w);
+  write_byte(refused.b.get());
+  run_nowait(loop, 2);
+  CHECK(reader.calls == after_drain);
+  ev_io_start(loop, &reader.w);
+  REQUIRE(run_until(loop, [&] { return reader.calls > after_drain; }));
+
+  // The other fds never noticed.
+  write_byte(normal.b.get());
+  REQUIRE(run_until(loop, [&] { return other.calls == 1; }));
+  ev_io_stop(loop, &reader.w);
+  ev_io_stop(loop, &other.w);
+}
+
+TEST_CASE("a 2-entry ring grows when thousands of ready fds overflow it, losing no event",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  raise_fd_limit();
+  HooksGuard hooks;
+  uring_test_hooks.initial_entries = 2;
+  UringLoop loop;
+  REQUIRE(evring::uring_test_ring_entries(loop) == 2);
+  constexpr int kPipes = 3000;
+  std::vector<PipeFds> pipes;
+  std::vector<std::unique_ptr<Counter>> readers;
+  for (int i = 0; i < kPipes; ++i) {
+    pipes.push_back(make_pipe());
+    write_byte(pipes.back().write_end.get());
+    readers.emplace_back(new Counter(pipes.back().read_end.get(), EV_READ, true));
+    ev_io_start(loop, &readers.back()->w);
+  }
+  auto fired = [&] {
+    int count = 0;
+    for (const auto &reader : readers) count += reader->calls > 0;
+    return count;
+  };
+  REQUIRE(run_until(loop, [&] { return fired() == kPipes; }, 20.));
+  CHECK(ev_backend(loop) == EVBACKEND_IOURING);
+  CHECK(evring::uring_test_ring_entries(loop) >= 1024);
+  run_nowait(loop, 2);
+  for (const auto &reader : readers) CHECK(reader->calls == 1);
+  for (const auto &reader : readers) ev_io_stop(loop, &reader->w);
+}
+
+TEST_CASE("a ring that overflows at its size limit hands the loop to epoll, losing no event",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  raise_fd_limit();
+  HooksGuard hooks;
+  uring_test_hooks.initial_entries = 2;
+  uring_test_hooks.max_entries = 8;
+  UringLoop loop;
+  constexpr int kPipes = 1000;
+  std::vector<PipeFds> pipes;
+  std::vector<std::unique_ptr<Counter>> readers;
+  for (int i = 0; i < kPipes; ++i) {
+    pipes.push_back(make_pipe());
+    write_byte(pipes.back().write_end.get());
+    readers.emplace_back(new Counter(pipes.back().read_end.get(), EV_READ, true));
+    ev_io_start(loop, &readers.back()->w);
+  }
+  auto fired = [&] {
+    int count = 0;
+    for (const auto &reader : readers) count += reader->calls > 0;
+    return count;
+  };
+  REQUIRE(run_until(loop, [&] { return fired() == kPipes; }, 20.));
+  CHECK(ev_backend(loop) == EVBACKEND_EPOLL);
+  run_nowait(loop, 2);
+  for (const auto &reader : readers) CHECK(reader->calls == 1);
+  // The loop goes on working on epoll.
+  write_byte(pipes[7].write_end.get());
+  REQUIRE(run_until(loop, [&] { return readers[7]->calls == 2; }));
+  for (const auto &reader : readers) ev_io_stop(loop, &reader->w);
+}
+
+TEST_CASE("an fd closed and reused while its poll is in flight gets no stale event",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  UringLoop loop;
+  SocketFds old_pair = make_socketpair();
+  int number = old_pair.a.get();
+  Counter reader(number, EV_READ);
+  ev_io_start(loop, &reader.w);
+  run_nowait(loop, 2);  // the poll on the old socket is in the kernel
+
+  // Same iteration: stop, close, a new socket takes the number, the watcher moves onto it.
+  ev_io_stop(loop, &reader.w);
+  old_pair.a.close();
+  SocketFds new_pair = make_socketpair();
+  new_pair.a.move_to(number);
+  ev_io_set(&reader.w, number, EV_READ);
+  ev_io_start(loop, &reader.w);
+  run_nowait(loop);
+
+  // The old socket (still referenced by the kernel until the removal) becomes readable.
+  char byte = 'o';
+  ssize_t ignored = write(old_pair.b.get(), &byte, 1);
+  (void)ignored;
+  run_nowait(loop, 3);
+  CHECK(reader.calls == 0);
+
+  write_byte(new_pair.b.get());
+  REQUIRE(run_until(loop, [&] { return reader.calls > 0; }));
+  CHECK(drain(number) == "x");
+  ev_io_stop(loop, &reader.w);
+}
+
+TEST_CASE("stopping a watcher and closing its fd lets the peer see EOF in the same iteration",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  UringLoop loop;
+  SocketFds pair = make_socketpair();
+  Counter reader(pair.a.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+  run_nowait(loop, 2);
+  ev_io_stop(loop, &reader.w);
+  pair.a.close();
+  run_nowait(loop);  // submits the removal; nothing else runs the loop afterwards
+  pollfd peer{pair.b.get(), POLLIN, 0};
+  REQUIRE(poll(&peer, 1, 2000) == 1);
+  char byte;
+  CHECK(read(pair.b.get(), &byte, 1) == 0);
+}
+
+TEST_CASE("after fork, parent and child loops both deliver events on their own rings",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  UringLoop loop;
+  SocketFds to_child = make_socketpair();
+  SocketFds to_parent = make_socketpair();
+  Counter from_child(to_parent.a.get(), EV_READ, true);
+  Counter in_child(to_child.a.get(), EV_READ, true);
+  ev_io_start(loop, &from_child.w);
+  ev_io_start(loop, &in_child.w);
+  run_nowait(loop, 2);  // both polls are armed in the parent's ring before the fork
+
+  ChildProcess child([&]() -> int {
+    ev_loop_fork(loop);
+    ev_io_stop(loop, &from_child.w);
+    // Ping-pong three times with the parent, whose loop runs at the same time.
+    for (int round = 1; round <= 3; ++round) {
+      char byte = 'c';
+      if (write(to_parent.b.get(), &byte, 1) != 1) return 1;
+      if (!run_until(loop, [&] { return in_child.calls == round; })) return 2;
+    }
+    return ev_backend(loop) == EVBACKEND_IOURING ? 0 : 3;
+  });
+  ev_io_stop(loop, &in_child.w);  // the parent leaves the child's socket to the child
+  for (int round = 1; round <= 3; ++round) {
+    REQUIRE(run_until(loop, [&] { return from_child.calls == round; }));
+    write_byte(to_child.b.get());
+  }
+  ChildStatus status = child.wait();
+  CHECK(status.exited);
+  CHECK(status.exit_code == 0);
+  // The parent's ring was not disturbed by the child tearing down its copy.
+  write_byte(to_parent.b.get());
+  REQUIRE(run_until(loop, [&] { return from_child.calls == 4; }));
+  ev_io_stop(loop, &from_child.w);
+}
+
+TEST_CASE("the io_uring backend's own fds are close-on-exec", "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  HooksGuard hooks;
+  uring_test_hooks.poll_einval = einval_for_chosen_fd;  // so that the epoll set exists too
+  std::set<int> before;
+  for (const auto &fd : open_fds()) before.insert(fd.first);
+  UringLoop loop;
+  SocketFds pair = make_socketpair();
+  g_einval_fd = pair.a.get();
+  Counter reader(pair.a.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+  run_nowait(loop, 2);
+
+  std::vector<std::string> internal;
+  for (const auto &fd : open_fds()) {
+    if (before.count(fd.first) || fd.first == pair.a.get() || fd.first == pair.b.get()) continue;
+    internal.push_back(fd.second);
+    CHECK((fcntl(fd.first, F_GETFD) & FD_CLOEXEC) != 0);
+  }
+  CHECK(std::count(internal.begin(), internal.end(), "anon_inode:[io_uring]") == 1);
+  CHECK(std::count(internal.begin(), internal.end(), "anon_inode:[eventpoll]") == 1);
+
+  // And a program exec'd while the loop runs sees none of them.
+  int out[2];
+  REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    execl("/bin/ls", "ls", "-l", "/proc/self/fd/", static_cast<char *>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string listing = drain_blocking_for_test(out[0]);
+  close(out[0]);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(listing.find("total") != std::string::npos);
+  CHECK(listing.find("io_uring") == std::string::npos);
+  CHECK(listing.find("eventpoll") == std::string::npos);
+  CHECK(listing.find("eventfd") == std::string::npos);
+  ev_io_stop(loop, &reader.w);
+}
