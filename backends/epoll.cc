@@ -27,7 +27,8 @@ EpollState &state_of(ev_loop *loop) {
 }
 
 uint32_t kernel_mask(int mask) {
-  return (mask & EV_READ ? EPOLLIN : 0u) | (mask & EV_WRITE ? EPOLLOUT : 0u);
+  return (mask & EV_READ ? EPOLLIN : 0u) | (mask & EV_WRITE ? EPOLLOUT : 0u) |
+         (mask & EVRING_EDGE ? EPOLLET : 0u);
 }
 
 int revents_of(uint32_t events) {
@@ -87,7 +88,7 @@ void report_always_ready(ev_loop *loop, EpollState &state) {
     int fd = state.always_ready[i];
     FdEntry &entry = loop->fds[fd];
     if ((entry.backend_flags & kAlwaysReady) && entry.registered) {
-      fd_event(loop, fd, entry.registered);
+      fd_event(loop, fd, entry.registered & (EV_READ | EV_WRITE));
       ++i;
     } else {
       state.always_ready[i] = state.always_ready[--state.always_ready.count];

@@ -5,13 +5,13 @@
 
 namespace evring {
 
+// Fed from the last started to the first, so that callbacks run in start order (as libev's).
+// `sent` is written by other threads: accessed atomically, published by wakeup_signal.
 void asyncs_feed_sent(ev_loop *loop) {
-  for (ev_watcher *w : loop->asyncs) {
-    ev_async *async = reinterpret_cast<ev_async *>(w);
-    if (async->sent) {
-      async->sent = 0;
-      queue_event(loop, w, EV_ASYNC);
-    }
+  for (int i = loop->asyncs.count; i--;) {
+    ev_async *async = reinterpret_cast<ev_async *>(loop->asyncs[i]);
+    if (__atomic_exchange_n(&async->sent, 0, __ATOMIC_ACQUIRE))
+      queue_event(loop, loop->asyncs[i], EV_ASYNC);
   }
 }
 
@@ -33,6 +33,6 @@ void ev_async_stop(ev_loop *loop, ev_async *w) noexcept {
 }
 
 void ev_async_send(ev_loop *loop, ev_async *w) noexcept {
-  w->sent = 1;
+  __atomic_store_n(&w->sent, 1, __ATOMIC_RELEASE);
   wakeup_signal(loop, loop->wakeup.asyncs_pending);
 }

@@ -31,6 +31,10 @@ struct BackendOps {
 extern const BackendOps select_backend;
 extern const BackendOps poll_backend;
 extern const BackendOps epoll_backend;
+extern const BackendOps io_uring_backend;
+
+// Whether this kernel lets the process use io_uring as io_uring_backend needs it (probed once).
+bool io_uring_usable();
 
 }  // namespace evring
 

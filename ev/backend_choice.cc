@@ -13,7 +13,8 @@ namespace evring {
 namespace {
 
 // Preference order, as libev: the most capable mechanism first.
-const BackendOps *const kBackends[] = {&epoll_backend, &poll_backend, &select_backend};
+const BackendOps *const kBackends[] = {&io_uring_backend, &epoll_backend, &poll_backend,
+                                       &select_backend};
 
 struct BackendName {
   const char *name;
@@ -93,13 +94,16 @@ bool backend_choose(ev_loop *loop) {
 }  // namespace evring
 
 unsigned ev_supported_backends() noexcept {
-  return EVBACKEND_EPOLL | EVBACKEND_POLL | EVBACKEND_SELECT;
+  return EVBACKEND_EPOLL | EVBACKEND_POLL | EVBACKEND_SELECT |
+         (evring::io_uring_usable() ? unsigned(EVBACKEND_IOURING) : 0u);
 }
 
 unsigned ev_recommended_backends() noexcept {
-  return EVBACKEND_EPOLL | EVBACKEND_POLL | EVBACKEND_SELECT;
+  return ev_supported_backends();
 }
 
+// The same mask libev 4.33 reports on Linux (it does not filter by what exists here), because
+// programs print it. Of these, evring has epoll and io_uring.
 unsigned ev_embeddable_backends() noexcept {
-  return EVBACKEND_EPOLL;
+  return EVBACKEND_EPOLL | EVBACKEND_KQUEUE | EVBACKEND_PORT | EVBACKEND_IOURING;
 }

@@ -12,6 +12,13 @@
 #ifndef EVRING_EV_H
 #define EVRING_EV_H
 
+/* The watcher macros cast between watcher types, as libev's do. Programs see no
+ * -Wstrict-aliasing noise from libev because its header sits in a system directory; this does
+ * the same wherever evring's header is installed. */
+#if defined(__GNUC__)
+#pragma GCC system_header
+#endif
+
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -101,6 +108,13 @@ enum {
   EV_CUSTOM = 0x01000000,
   EV_ERROR = (int)0x80000000
 };
+
+/* evring extension, not in libev: an ev_io watcher whose events include EVRING_EDGE asks for
+ * edge-triggered notification (an event when the fd becomes ready, not in every iteration while
+ * it stays ready), so its callback must read or write until EAGAIN. An fd is edge-triggered only
+ * while all of its watchers ask for it. io_uring and epoll honour it; select and poll, and libev,
+ * ignore it, which only means more events. See docs/io_uring.md. */
+#define EVRING_EDGE 0x40
 
 /* Loop flags and backends (values as libev, so LIBEV_FLAGS numbers mean the same). */
 enum {

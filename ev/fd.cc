@@ -22,8 +22,13 @@ void fd_reify(ev_loop *loop) {
     uint8_t change = entry.change;
     entry.change = 0;
     uint8_t wanted = 0;
-    for (ev_watcher_list *w = entry.watchers; w; w = w->next)
-      wanted |= uint8_t(reinterpret_cast<ev_io *>(w)->events & (EV_READ | EV_WRITE));
+    bool edge = true;
+    for (ev_watcher_list *w = entry.watchers; w; w = w->next) {
+      int events = reinterpret_cast<ev_io *>(w)->events;
+      wanted |= uint8_t(events & (EV_READ | EV_WRITE));
+      edge = edge && (events & EVRING_EDGE);
+    }
+    if (wanted && edge) wanted |= EVRING_EDGE;
     uint8_t old = entry.registered;
     if (wanted == old && !((change & kFdRebind) && wanted)) continue;
     ++entry.generation;
@@ -74,7 +79,7 @@ static bool fd_possible(ev_loop *loop, int fd) {
 void ev_io_start(ev_loop *loop, ev_io *w) noexcept {
   if (w->active) return;
   int fd = w->fd;
-  if (!fd_possible(loop, fd) || (w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE))) {
+  if (!fd_possible(loop, fd) || (w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE | EVRING_EDGE))) {
     fprintf(stderr, "evring: ev_io_start: invalid fd %d or event mask 0x%x\n", fd, w->events);
     queue_event(loop, reinterpret_cast<ev_watcher *>(w), EV_ERROR | EV_READ | EV_WRITE);
     return;

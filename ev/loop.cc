@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include "children.h"
 #include "fd.h"
 #include "lifecycle.h"
 #include "signals.h"
+#include "stats.h"
 #include "wakeup.h"
 
 struct ev_loop *ev_default_loop_ptr;
@@ -21,6 +23,7 @@ ev_loop *loop_create(unsigned flags) {
   ev_loop *loop = new (memory) ev_loop();
   loop->flags = flags;
   loop->signal_fd = -1;
+  loop->backend_fd = -1;
   loop->pid = getpid();
   loop->invoke_pending_cb = ev_invoke_pending;
   loop->pending_placeholder.cb = ignore_event;
@@ -54,13 +57,19 @@ void release_arrays(ev_loop *loop) {
 void backend_restart(ev_loop *loop) {
   loop->backend_needs_rebuild = false;
   loop->backend->destroy(loop);
+  if (loop->backend_replacement) {
+    loop->backend = loop->backend_replacement;
+    loop->backend_replacement = nullptr;
+  }
   if (!loop->backend->init(loop)) fatal_syserr("evring: cannot re-create the backend");
+  ++loop->backend_generation;
   fd_rearm_all(loop);
 }
 
 void loop_after_fork(ev_loop *loop) {
   loop->forked = false;
   backend_restart(loop);
+  stat_after_fork(loop);
   wakeup_after_fork(loop);
   signals_after_fork(loop);
 }
@@ -73,8 +82,16 @@ ev_loop *ev_loop_new(unsigned flags) noexcept {
   return loop_create(flags);
 }
 
+// libev keeps its default loop in static storage that destroy does not clear, so a re-created
+// default loop continues the iteration count; programs print it, so evring does the same.
+static unsigned g_default_loop_iterations;
+
 ev_loop *ev_default_loop(unsigned flags) noexcept {
-  if (!ev_default_loop_ptr) ev_default_loop_ptr = loop_create(flags);
+  if (ev_default_loop_ptr) return ev_default_loop_ptr;
+  ev_default_loop_ptr = loop_create(flags);
+  if (!ev_default_loop_ptr) return nullptr;
+  ev_default_loop_ptr->iteration = g_default_loop_iterations;
+  children_init(ev_default_loop_ptr);
   return ev_default_loop_ptr;
 }
 
@@ -88,7 +105,12 @@ void ev_loop_destroy(ev_loop *loop) {
     feed_all(loop, loop->cleanups, EV_CLEANUP);
     invoke_pending(loop);
   }
-  if (loop == ev_default_loop_ptr) ev_default_loop_ptr = nullptr;
+  if (loop == ev_default_loop_ptr) {
+    children_release(loop);
+    g_default_loop_iterations = loop->iteration;
+    ev_default_loop_ptr = nullptr;
+  }
+  stat_release(loop);
   signals_release(loop);
   wakeup_destroy(loop);
   if (loop->backend) loop->backend->destroy(loop);

@@ -39,12 +39,14 @@ enum : uint8_t {
 
 struct FdEntry {
   ev_watcher_list *watchers;  // io watchers on this fd, most recently started first
-  uint8_t registered;         // the mask the backend has for this fd (EV_READ|EV_WRITE)
+  uint8_t registered;         // the mask the backend has: EV_READ|EV_WRITE, maybe EVRING_EDGE
   uint8_t change;             // kFd* flags, nonzero while queued in fd_changes
   uint8_t backend_flags;      // free for the backend's own per-fd bookkeeping
   uint32_t generation;        // advanced at every registration change; tags kernel events
   int32_t backend_index;      // free for the backend (poll: slot in its pollfd array)
 };
+
+struct Inotify;
 
 // An eventfd (or a pipe where eventfd is missing) that wakes a sleeping backend from a signal
 // handler or another thread.
@@ -74,6 +76,18 @@ struct ev_loop {
   void *backend_state;
   unsigned flags;              // the flags the loop was created with, after env overrides
   bool backend_needs_rebuild;  // set by a backend that found its kernel state inconsistent
+  // Set (with backend_needs_rebuild) by a backend that cannot go on, such as io_uring at its
+  // ring-size limit: the rebuild then hands the loop over to this backend.
+  const evring::BackendOps *backend_replacement;
+  // An fd that is readable while the backend has events (epoll's own fd), or -1. Embeddable
+  // backends set it in init; ev_embed watches it.
+  int backend_fd;
+  // Set by ev_embed_start: backends that provide backend_fd only at a cost (io_uring forgoes
+  // DEFER_TASKRUN for it) provide it from the next init on.
+  bool backend_fd_wanted;
+  // Advanced by every backend_restart: backend_fd names a new kernel object, even if its number
+  // is the old one (ev_embed must register it anew).
+  unsigned backend_generation;
 
   // Iteration state.
   unsigned iteration;
@@ -94,7 +108,7 @@ struct ev_loop {
   evring::Vec<evring::FdEntry> fds;
   evring::Vec<int> fd_changes;
 
-  // Timers and periodics: 4-ary min-heaps; a watcher's `active` is its heap position + 1.
+  // Timers and periodics: 4-ary min-heaps (heap.h).
   evring::Vec<evring::HeapNode> timers;
   evring::Vec<evring::HeapNode> periodics;
   evring::Vec<ev_watcher_time *> expired;  // collected per reify, fed in expiry order
@@ -114,6 +128,9 @@ struct ev_loop {
   sigset_t signal_fd_set;
 
   evring::Wakeup wakeup;
+
+  // ev_stat's inotify fd and watch table, made by the first ev_stat_start (stat.cc).
+  evring::Inotify *inotify;
 
   // User hooks.
   void *userdata;

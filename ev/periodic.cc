@@ -1,5 +1,6 @@
 // ev_periodic: wall-clock based timers (absolute, interval grid, or user-computed).
 #include <math.h>
+#include <stdint.h>
 
 #include "heap.h"
 #include "periodics.h"
@@ -12,10 +13,18 @@ namespace {
 // Intervals below this are raised to it: finer grids would make the next-slot search spin.
 constexpr ev_tstamp kMinInterval = 1. / 8192;
 
+// floor() without libm, which the library does not link. Doubles of 2^52 and more are
+// integers already.
+ev_tstamp floor_of(ev_tstamp x) {
+  if (!(x < 4503599627370496. && x > -4503599627370496.)) return x;
+  ev_tstamp truncated = ev_tstamp(int64_t(x));
+  return truncated > x ? truncated - 1. : truncated;
+}
+
 // Next point of the grid offset + k * interval strictly after now.
 ev_tstamp next_on_grid(const ev_periodic *w, ev_tstamp now) {
   ev_tstamp interval = w->interval > kMinInterval ? w->interval : kMinInterval;
-  ev_tstamp at = w->offset + interval * floor((now - w->offset) / interval);
+  ev_tstamp at = w->offset + interval * floor_of((now - w->offset) / interval);
   while (at <= now) {
     ev_tstamp next = at + interval;
     if (next == at) return now;  // out of floating-point resolution

@@ -2,7 +2,6 @@
 //   fork watchers (after a fork) -> prepare watchers -> [break?] -> backend re-creation after
 //   fork -> fd change list -> compute the wait -> poll -> timers -> periodics -> idle -> check
 //   -> invoke everything pending, highest priority first.
-#include <math.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,8 +42,10 @@ bool anything_pending(const ev_loop *loop) {
 
 ev_tstamp compute_wait(ev_loop *loop, ev_tstamp prev_mn_now) {
   ev_tstamp wait = kMaxBlock;
-  if (loop->timers.count) wait = fmin(wait, loop->timers[0].at - loop->mn_now);
-  if (loop->periodics.count) wait = fmin(wait, loop->periodics[0].at - loop->rt_now);
+  if (loop->timers.count && loop->timers[0].at - loop->mn_now < wait)
+    wait = loop->timers[0].at - loop->mn_now;
+  if (loop->periodics.count && loop->periodics[0].at - loop->rt_now < wait)
+    wait = loop->periodics[0].at - loop->rt_now;
   if (wait < loop->timeout_collect_interval) wait = loop->timeout_collect_interval;
   // Something already expired: don't block at all. Something expires very soon: wait at least
   // as long as the backend can express, so we don't spin on a zero timeout.
@@ -97,7 +98,8 @@ void time_update(ev_loop *loop) {
   // Retried because a preemption between the two clock reads looks like a jump.
   for (int attempt = 0; attempt < 3; ++attempt) {
     loop->rt_minus_mn = loop->rt_now - loop->mn_now;
-    if (fabs(old_offset - loop->rt_minus_mn) < kMinTimeJump) return;
+    ev_tstamp drift = old_offset - loop->rt_minus_mn;
+    if (drift < kMinTimeJump && drift > -kMinTimeJump) return;
     loop->rt_now = ev_time();
     loop->mn_now = monotonic_now();
     loop->mn_at_last_resync = loop->mn_now;

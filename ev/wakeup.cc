@@ -62,8 +62,11 @@ void wakeup_init(ev_loop *loop) {
 }
 
 void wakeup_signal(ev_loop *loop, std::atomic<int> &flag) {
-  if (flag.load(std::memory_order_acquire)) return;  // already on its way
-  flag.store(1, std::memory_order_seq_cst);
+  // An exchange, not a load: even when `flag` is already set, this release publishes the
+  // caller's pending mark (a signal's, an async's) to the loop's acquiring exchange of `flag`.
+  // With a plain load, the loop could clear `flag` and scan the marks before the caller's mark
+  // landed, and the caller, seeing `flag` still set, would not wake it again.
+  if (flag.exchange(1, std::memory_order_acq_rel)) return;  // already on its way
   Wakeup &wake = loop->wakeup;
   wake.write_skipped.store(1, std::memory_order_seq_cst);
   if (!wake.write_wanted.load(std::memory_order_seq_cst)) return;

@@ -1,0 +1,429 @@
+// io_uring backend: readiness through IORING_OP_POLL_ADD.
+//
+// Every watched fd has at most one poll in the ring, tagged with the fd and the generation the
+// core gave its registration; a completion from an older generation is dropped, so a closed and
+// reused fd never sees its predecessor's events. Level-triggered watchers (the default) use
+// one-shot polls, re-armed after each completion; EVRING_EDGE fds use multishot polls that stay
+// armed. The core's modify() only queues the fd: all SQEs (registrations, removals, re-arms) are
+// written just before the iteration's single io_uring_enter, which also waits for completions.
+// A ring is bound to the thread that first submits to it (SINGLE_ISSUER/DEFER_TASKRUN, task
+// work); when another thread runs the loop, the backend builds a new ring and re-arms every fd.
+// See docs/io_uring.md.
+#include <errno.h>
+#include <string.h>
+
+#include "uring_state.h"
+
+namespace evring {
+
+UringTestHooks uring_test_hooks;
+
+namespace {
+
+constexpr unsigned kDefaultEntries = 256;
+// The kernel's own limit is found by asking (IORING_SETUP_CLAMP); this only bounds the loop.
+constexpr unsigned kMaxEntries = 1u << 15;
+// Submissions in a row that make no progress before the kernel's refusal is taken as final.
+constexpr int kSubmitAttempts = 1000;
+
+unsigned features_in_use() {
+  return uring_kernel_features() & ~uring_test_hooks.disabled_features;
+}
+
+unsigned setup_flags_for(unsigned features) {
+  unsigned flags = IORING_SETUP_CLAMP;
+  if (features & kUringSubmitAll) flags |= IORING_SETUP_SUBMIT_ALL;
+  if (features & kUringDeferTaskrun)
+    return flags | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+           IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED;
+  if (features & kUringCoopTaskrun)
+    return flags | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  return flags;
+}
+
+// ---- submissions --------------------------------------------------------------------------
+
+void reap(ev_loop *loop, UringState &state);
+bool ensure_issuer(ev_loop *loop, UringState &state);
+
+// Hands the queued SQEs to the kernel without waiting, to make room in the submission queue.
+// Without IORING_SETUP_SUBMIT_ALL the kernel stops at an SQE it rejects; EBUSY/EAGAIN mean it
+// wants its completions taken first.
+void submit_pending(ev_loop *loop, UringState &state) {
+  int stalled = 0;
+  while (unsigned pending = uring_sq_pending(&state.ring)) {
+    int result = uring_enter(&state.ring, 0, IORING_ENTER_GETEVENTS, -1);
+    if (result == -EEXIST) {
+      // The ring is another task's (see ensure_issuer): build ours, which re-queues every fd.
+      state.issuer_refused = true;
+      if (!ensure_issuer(loop, state)) fatal_syserr("evring: cannot re-create the io_uring");
+      continue;
+    }
+    if (result < 0 && result != -EBUSY && result != -EAGAIN && result != -EINTR)
+      fatal_syserr("evring: io_uring_enter (submit)");
+    reap(loop, state);
+    if (uring_sq_pending(&state.ring) < pending)
+      stalled = 0;
+    else if (++stalled == kSubmitAttempts)
+      fatal_syserr("evring: io_uring keeps refusing submissions");
+  }
+}
+
+bool multishot(const UringState &state, uint8_t mask) {
+  return (mask & EVRING_EDGE) && (state.features & kUringMultishot);
+}
+
+void add_poll(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
+  io_uring_sqe *sqe = next_sqe(loop, state);
+  sqe->opcode = IORING_OP_POLL_ADD;
+  sqe->fd = fd;
+  sqe->poll32_events = poll_bits(entry.registered);
+  if (multishot(state, entry.registered)) sqe->len = IORING_POLL_ADD_MULTI;
+  sqe->user_data = user_data(kPollRequest, fd, entry.generation);
+  // Fault injection: a field POLL_ADD must leave zero makes the kernel answer -EINVAL.
+  if (uring_test_hooks.poll_einval && uring_test_hooks.poll_einval(fd)) sqe->addr = 1;
+  set_armed(entry, entry.registered, entry.generation);
+}
+
+void remove_poll(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
+  io_uring_sqe *sqe = next_sqe(loop, state);
+  sqe->opcode = IORING_OP_POLL_REMOVE;
+  sqe->fd = -1;
+  sqe->addr = user_data(kPollRequest, fd, uint32_t(entry.backend_index));
+  // It fails harmlessly (-ENOENT, -EALREADY) when the poll completed meanwhile.
+  if (state.features & kUringCqeSkip) sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+  sqe->user_data = user_data(kIgnored, 0, 0);
+  set_armed(entry, 0, 0);
+}
+
+// Gives a pending one-shot poll its new mask and generation without a removal. If the poll
+// completed meanwhile, the update fails and its completion re-arms the fd.
+void update_poll(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
+  io_uring_sqe *sqe = next_sqe(loop, state);
+  sqe->opcode = IORING_OP_POLL_REMOVE;
+  sqe->fd = -1;
+  sqe->addr = user_data(kPollRequest, fd, uint32_t(entry.backend_index));
+  sqe->off = user_data(kPollRequest, fd, entry.generation);
+  sqe->len = IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA;
+  sqe->poll32_events = poll_bits(entry.registered);
+  if (state.features & kUringCqeSkip) sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+  sqe->user_data = user_data(kUpdateRequest, fd, entry.generation);
+  set_armed(entry, entry.registered, entry.generation);
+}
+
+// An update keeps the poll's file and its one-shot or multishot nature. It is also never used
+// with edge mode: a multishot completion tagged with the old generation would be dropped, while
+// a fresh poll reports the fd's current readiness.
+bool can_update(const UringState &state, const FdEntry &entry) {
+  return (state.features & kUringPollUpdate) && !(entry.backend_flags & kRebind) &&
+         !((armed_mask(entry) | entry.registered) & EVRING_EDGE);
+}
+
+// ---- bringing the kernel up to date -------------------------------------------------------
+
+void reconcile(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
+  if (entry.backend_flags & kInEpollSet) {
+    if (entry.registered && !(entry.backend_flags & kRebind)) {
+      epoll_set_register(loop, state, fd, entry);
+      return;
+    }
+    // A new file gets another chance with io_uring.
+    epoll_set_leave(state, fd, entry);
+  }
+  if (armed_mask(entry)) {
+    if (uint32_t(entry.backend_index) == entry.generation) return;
+    if (entry.registered && can_update(state, entry)) {
+      update_poll(loop, state, fd, entry);
+      return;
+    }
+    remove_poll(loop, state, fd, entry);
+  }
+  if (!entry.registered) return;
+  if (fd <= kMaxRingFd) {
+    add_poll(loop, state, fd, entry);
+    return;
+  }
+  epoll_set_adopt(state, entry);
+  epoll_set_register(loop, state, fd, entry);
+}
+
+// Brings every queued fd up to date. Reaping to make room in the SQ reports events and queues
+// their fds for re-arming: that belongs to the next iteration (re-arming a still-ready fd now
+// would complete at once, again and again), so those stay queued.
+void flush_queued(ev_loop *loop, UringState &state) {
+  int count = state.queued.count;
+  for (int i = 0; i < count; ++i) {
+    int fd = state.queued[i];
+    FdEntry &entry = loop->fds[fd];
+    entry.backend_flags &= uint8_t(~kQueued);
+    reconcile(loop, state, fd, entry);
+    entry.backend_flags &= uint8_t(~kRebind);
+  }
+  int later = state.queued.count - count;
+  memmove(state.queued.items, state.queued.items + count, sizeof(int) * size_t(later));
+  state.queued.count = later;
+  epoll_set_arm(loop, state);
+}
+
+// ---- completions --------------------------------------------------------------------------
+
+void poll_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
+  int fd = fd_of(cqe.user_data);
+  uint32_t generation = generation_of(cqe.user_data);
+  if (fd >= loop->fds.count) return;
+  FdEntry &entry = loop->fds[fd];
+  bool current = entry.generation == generation;
+  if (armed_mask(entry) && uint32_t(entry.backend_index) == generation &&
+      !(cqe.flags & IORING_CQE_F_MORE) && !(entry.backend_flags & kInEpollSet)) {
+    set_armed(entry, 0, 0);
+    if (entry.registered) queue(state, fd, entry);
+  }
+  if (!current) return;
+  int result = cqe.res;
+  if (result > 0) {
+    fd_event(loop, fd, revents_of(uint32_t(result)));
+  } else if (result == -EINVAL) {
+    // Not pollable by io_uring: the re-arm queued above registers it with the epoll set.
+    if (!(entry.backend_flags & kInEpollSet)) epoll_set_adopt(state, entry);
+  } else if (result < 0 && result != -ECANCELED && result != -EINTR && result != -EAGAIN &&
+             result != -ENOMEM) {
+    // -EBADF above all. Cancellation (the submitting thread exited) and transient shortages
+    // only need the re-arm queued above.
+    fd_kill(loop, fd);
+  }
+}
+
+void update_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
+  if (cqe.res >= 0) return;
+  int fd = fd_of(cqe.user_data);
+  if (fd >= loop->fds.count) return;
+  FdEntry &entry = loop->fds[fd];
+  // The poll had completed (with its old generation) before the update reached it.
+  if (armed_mask(entry) && uint32_t(entry.backend_index) == generation_of(cqe.user_data) &&
+      !(entry.backend_flags & kInEpollSet)) {
+    set_armed(entry, 0, 0);
+    if (entry.registered) queue(state, fd, entry);
+  }
+}
+
+void reap(ev_loop *loop, UringState &state) {
+  UringRing &ring = state.ring;
+  unsigned ready = uring_cq_ready(&ring);
+  for (unsigned i = 0; i < ready; ++i) {
+    const io_uring_cqe &cqe = uring_cqe(&ring, i);
+    switch (kind_of(cqe.user_data)) {
+      case kPollRequest:
+        poll_completed(loop, state, cqe);
+        break;
+      case kUpdateRequest:
+        update_completed(loop, state, cqe);
+        break;
+      case kEpollSetPoll:
+        state.epoll_armed = false;
+        epoll_set_report(loop, state);
+        break;
+      case kIgnored:
+        break;
+    }
+  }
+  uring_cq_consume(&ring, ready);
+  state.reaped += ready;
+  if ((uring_sq_flags(&ring) & IORING_SQ_CQ_OVERFLOW) ||
+      uring_cq_dropped(&ring) != state.overflow_seen)
+    state.must_grow = true;
+}
+
+// ---- rings --------------------------------------------------------------------------------
+
+// The ring fd is readable while completions wait, which is what ev_embed needs, except with
+// DEFER_TASKRUN: there completions are only posted when the owner enters the ring.
+void publish_backend_fd(ev_loop *loop, const UringState &state) {
+  loop->backend_fd = state.setup_flags & IORING_SETUP_DEFER_TASKRUN ? -1 : state.ring.fd;
+}
+
+bool open_ring(UringState &state, unsigned entries) {
+  if (!uring_open(&state.ring, entries, state.setup_flags)) return false;
+  state.issuer_known = state.issuer_refused = false;
+  state.overflow_seen = uring_cq_dropped(&state.ring);
+  state.must_grow = false;
+  state.epoll_armed = false;
+  return true;
+}
+
+// Replaces the ring by a new one of `entries` and queues every fd for arming in it. Events the
+// old ring held are not lost: a fresh poll reports the fd's current readiness.
+bool replace_ring(ev_loop *loop, UringState &state, unsigned entries) {
+  UringRing old = state.ring;
+  if (!open_ring(state, entries)) {
+    state.ring = old;
+    return false;
+  }
+  uring_close(&old);
+  publish_backend_fd(loop, state);
+  ++loop->backend_generation;  // ev_embed must watch the new ring, even under the old number
+  for (int fd = 0; fd < loop->fds.count; ++fd) {
+    FdEntry &entry = loop->fds[fd];
+    if (entry.backend_flags & kInEpollSet) continue;
+    set_armed(entry, 0, 0);
+    if (entry.registered) queue(state, fd, entry);
+  }
+  return true;
+}
+
+// The completion queue overflowed: make room for a completion per watched fd, at least twice
+// the size. At the kernel's limit (or the test hook's), the loop moves to epoll.
+void grow_ring(ev_loop *loop, UringState &state) {
+  unsigned watched = 0;
+  for (int fd = 0; fd < loop->fds.count; ++fd) watched += loop->fds[fd].registered != 0;
+  unsigned current = state.ring.sq_entries;
+  unsigned limit = uring_test_hooks.max_entries ? uring_test_hooks.max_entries : kMaxEntries;
+  unsigned wanted = current * 2;
+  while (wanted < watched && wanted < limit) wanted *= 2;
+  if (wanted > limit) wanted = limit;
+  if (wanted <= current || !replace_ring(loop, state, wanted) || state.ring.sq_entries <= current) {
+    state.must_grow = false;
+    state.overflow_seen = uring_cq_dropped(&state.ring);
+    loop->backend_replacement = &epoll_backend;
+    loop->backend_needs_rebuild = true;
+  }
+}
+
+// A ring serves the thread that first submitted to it. pthread_self() tells when the loop moved
+// to another thread, except to a new thread that inherited an exited one's pthread_t: the kernel
+// then refuses the submission (EEXIST) with SINGLE_ISSUER, and without it the ring simply goes
+// on serving the new thread.
+bool ensure_issuer(ev_loop *loop, UringState &state) {
+  pthread_t self = pthread_self();
+  if (state.issuer_known) {
+    if (pthread_equal(state.issuer, self) && !state.issuer_refused) return true;
+    if (!replace_ring(loop, state, state.ring.sq_entries)) {
+      loop->backend_replacement = &epoll_backend;
+      loop->backend_needs_rebuild = true;
+      return false;
+    }
+  }
+  if ((state.setup_flags & IORING_SETUP_R_DISABLED) &&
+      uring_register(&state.ring, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0)
+    fatal_syserr("evring: io_uring_register(ENABLE_RINGS)");
+  state.issuer = self;
+  state.issuer_known = true;
+  return true;
+}
+
+// ---- the backend --------------------------------------------------------------------------
+
+bool uring_init(ev_loop *loop) {
+  unsigned features = features_in_use();
+  if (loop->backend_fd_wanted) features &= ~unsigned(kUringDeferTaskrun);
+  auto *state = static_cast<UringState *>(mem_realloc(nullptr, sizeof(UringState)));
+  memset(static_cast<void *>(state), 0, sizeof *state);
+  state->features = features;
+  state->setup_flags = setup_flags_for(features);
+  state->epoll_fd = -1;
+  unsigned entries =
+      uring_test_hooks.initial_entries ? uring_test_hooks.initial_entries : kDefaultEntries;
+  // Even when the probe found io_uring unusable, the attempt tells why (errno).
+  if (!open_ring(*state, entries) || !(features & kUringUsable)) {
+    int saved_errno = state->ring.fd >= 0 ? EOPNOTSUPP : errno;
+    if (state->ring.fd >= 0) uring_close(&state->ring);
+    mem_free(state);
+    errno = saved_errno;
+    return false;
+  }
+  loop->backend_state = state;
+  publish_backend_fd(loop, *state);
+  return true;
+}
+
+void uring_destroy(ev_loop *loop) {
+  UringState &state = state_of(loop);
+  loop->backend_fd = -1;
+  uring_close(&state.ring);
+  epoll_set_close(state);
+  state.queued.release();
+  mem_free(&state);
+  loop->backend_state = nullptr;
+}
+
+void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
+  UringState &state = state_of(loop);
+  FdEntry &entry = loop->fds[fd];
+  if (old_mask == new_mask) entry.backend_flags |= kRebind;
+  queue(state, fd, entry);
+}
+
+// Rounded up to whole microseconds: waking before the timer is due costs an extra iteration.
+int64_t timeout_ns_of(ev_tstamp timeout) {
+  ev_tstamp us = timeout * 1e6;
+  int64_t whole = int64_t(us);
+  return (whole + (ev_tstamp(whole) < us)) * 1000;
+}
+
+void add_timeout(ev_loop *loop, UringState &state, int64_t timeout_ns) {
+  state.timeout.tv_sec = timeout_ns / 1000000000;
+  state.timeout.tv_nsec = timeout_ns % 1000000000;
+  io_uring_sqe *sqe = next_sqe(loop, state);
+  sqe->opcode = IORING_OP_TIMEOUT;
+  sqe->addr = uint64_t(uintptr_t(&state.timeout));
+  sqe->len = 1;
+  sqe->off = 1;  // also completes with the first other completion, so none lingers
+  sqe->user_data = user_data(kIgnored, 0, 0);
+}
+
+// Submits what is queued and, unless this iteration has news already, waits (at most
+// `timeout`) for a completion in the same io_uring_enter. No system call at all when there is
+// nothing to submit, nothing to wait for and the kernel has nothing for us either.
+void submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
+  UringRing &ring = state.ring;
+  // Fds still queued after the flush (re-arms of events reaped meanwhile, or everything after
+  // the ring had to be replaced half-way) are the next iteration's, which must come at once.
+  bool wait = timeout > 0. && !uring_cq_ready(&ring) && !state.reaped && !state.queued.count;
+  if (wait && !(state.features & kUringExtArg)) {
+    add_timeout(loop, state, timeout_ns_of(timeout));  // making room for it may reap
+    wait = !state.reaped && !state.queued.count;
+  }
+  unsigned kernel_flags = uring_sq_flags(&ring);
+  // Entering flushes the kernel's overflow list, which may clear the flag: note it now.
+  if (kernel_flags & IORING_SQ_CQ_OVERFLOW) state.must_grow = true;
+  bool kernel_has_news = kernel_flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW);
+  if (!wait && !kernel_has_news && !uring_sq_pending(&ring)) return;
+  int64_t timeout_ns = wait && (state.features & kUringExtArg) ? timeout_ns_of(timeout) : -1;
+  loop_release(loop);
+  int result = uring_enter(&ring, wait ? 1 : 0, IORING_ENTER_GETEVENTS, timeout_ns);
+  loop_acquire(loop);
+  if (result == -EEXIST) {
+    // The ring is another task's (see ensure_issuer): the next iteration builds ours.
+    state.issuer_refused = true;
+  } else if (result < 0 && result != -EINTR && result != -ETIME && result != -EBUSY &&
+             result != -EAGAIN) {
+    fatal_syserr("evring: io_uring_enter");
+  }
+}
+
+void uring_poll(ev_loop *loop, ev_tstamp timeout) {
+  UringState &state = state_of(loop);
+  state.reaped = 0;
+  if (!ensure_issuer(loop, state)) return;
+  flush_queued(loop, state);
+  submit_and_wait(loop, state, timeout);
+  reap(loop, state);
+  if (state.must_grow) grow_ring(loop, state);
+}
+
+}  // namespace
+
+io_uring_sqe *next_sqe(ev_loop *loop, UringState &state) {
+  for (;;) {
+    if (io_uring_sqe *sqe = uring_get_sqe(&state.ring)) return sqe;
+    submit_pending(loop, state);
+  }
+}
+
+unsigned uring_test_ring_entries(ev_loop *loop) {
+  return loop->backend == &io_uring_backend ? state_of(loop).ring.sq_entries : 0;
+}
+
+const BackendOps io_uring_backend = {"io_uring",   EVBACKEND_IOURING, uring_init, uring_destroy,
+                                     uring_modify, uring_poll,        1e-6};
+
+}  // namespace evring

@@ -1,0 +1,42 @@
+// What the io_uring backend takes from the kernel, and the test-only knobs that make it behave
+// as on a smaller or older kernel. The knobs are not part of the API: like every symbol not
+// marked EV_API they are hidden, so only programs linking the static library (the tests) reach
+// them.
+#ifndef EVRING_IO_URING_HOOKS_H
+#define EVRING_IO_URING_HOOKS_H
+
+struct ev_loop;
+
+namespace evring {
+
+// Kernel features the backend uses when present; each has a fallback (docs/io_uring.md).
+enum UringFeature : unsigned {
+  kUringUsable = 1u << 0,        // rings can be created and the poll opcodes exist
+  kUringExtArg = 1u << 1,        // IORING_ENTER_EXT_ARG: the wait's timeout rides on the enter
+  kUringCqeSkip = 1u << 2,       // IOSQE_CQE_SKIP_SUCCESS: no completion for a successful removal
+  kUringPollUpdate = 1u << 3,    // IORING_POLL_UPDATE_*: a pending poll changes its mask in place
+  kUringMultishot = 1u << 4,     // IORING_POLL_ADD_MULTI: edge mode without re-arming
+  kUringDeferTaskrun = 1u << 5,  // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN | R_DISABLED
+  kUringCoopTaskrun = 1u << 6,   // IORING_SETUP_COOP_TASKRUN
+  kUringSubmitAll = 1u << 7,     // IORING_SETUP_SUBMIT_ALL
+};
+
+struct UringTestHooks {
+  unsigned initial_entries;    // SQ size of a new loop's ring (0: the default)
+  unsigned max_entries;        // no ring grows beyond this (0: as far as the kernel allows)
+  unsigned disabled_features;  // UringFeature bits to do without, to exercise the fallbacks
+  // POLL_ADD on an fd for which this returns true completes with -EINVAL, as for a file that
+  // io_uring cannot poll.
+  bool (*poll_einval)(int fd);
+};
+
+extern UringTestHooks uring_test_hooks;
+
+// The SQ size of an io_uring loop's current ring.
+unsigned uring_test_ring_entries(struct ev_loop *loop);
+// The UringFeature bits this kernel offers (before disabled_features).
+unsigned uring_kernel_features();
+
+}  // namespace evring
+
+#endif

@@ -1,0 +1,101 @@
+// The io_uring backend's fallback for fds whose POLL_ADD fails with -EINVAL (or whose number
+// does not fit in user_data): an epoll set, itself polled through the ring, so that those fds
+// keep working and the loop still waits in its one io_uring_enter.
+#include <errno.h>
+#include <unistd.h>
+
+#include "uring_state.h"
+
+namespace evring {
+
+namespace {
+
+void epoll_set_open(UringState &state) {
+  state.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (state.epoll_fd < 0) fatal_syserr("evring: epoll_create1 (io_uring fallback set)");
+  state.epoll_events.reserve_zeroed(64);
+  state.epoll_armed = false;
+}
+
+// A registration survives in an epoll set while its file is open anywhere, even after the fd
+// was closed here; the set is rebuilt from the fd table to get rid of it.
+void epoll_set_rebuild(ev_loop *loop, UringState &state) {
+  state.epoll_stale = false;
+  close(state.epoll_fd);
+  epoll_set_open(state);
+  for (int fd = 0; fd < loop->fds.count; ++fd) {
+    FdEntry &entry = loop->fds[fd];
+    if (!(entry.backend_flags & kInEpollSet)) continue;
+    set_armed(entry, 0, 0);
+    epoll_set_register(loop, state, fd, entry);
+  }
+}
+
+}  // namespace
+
+// From now on the fd is served by the epoll set.
+void epoll_set_adopt(UringState &state, FdEntry &entry) {
+  entry.backend_flags |= kInEpollSet;
+  ++state.epoll_members;
+}
+
+void epoll_set_leave(UringState &state, int fd, FdEntry &entry) {
+  // Fails harmlessly when the fd was closed: the kernel dropped it then.
+  if (armed_mask(entry)) epoll_ctl(state.epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+  entry.backend_flags &= uint8_t(~kInEpollSet);
+  set_armed(entry, 0, 0);
+  --state.epoll_members;
+}
+
+void epoll_set_register(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
+  if (state.epoll_fd < 0) epoll_set_open(state);
+  epoll_event event{};
+  event.events = poll_bits(entry.registered) | (entry.registered & EVRING_EDGE ? EPOLLET : 0u);
+  event.data.u64 = uint64_t(uint32_t(fd)) | (uint64_t(entry.generation) << 32);
+  int op = armed_mask(entry) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(state.epoll_fd, op, fd, &event) == 0 ||
+      (op == EPOLL_CTL_MOD && errno == ENOENT &&
+       epoll_ctl(state.epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0)) {
+    set_armed(entry, entry.registered, entry.generation);
+    return;
+  }
+  set_armed(entry, 0, 0);
+  epoll_set_leave(state, fd, entry);
+  fd_kill(loop, fd);
+}
+
+void epoll_set_report(ev_loop *loop, UringState &state) {
+  int ready = epoll_wait(state.epoll_fd, state.epoll_events.items, state.epoll_events.capacity, 0);
+  for (int i = 0; i < ready; ++i) {
+    const epoll_event &event = state.epoll_events[i];
+    int fd = int(uint32_t(event.data.u64));
+    if (!fd_generation_current(loop, fd, uint32_t(event.data.u64 >> 32)) ||
+        !(loop->fds[fd].backend_flags & kInEpollSet)) {
+      state.epoll_stale = true;
+      continue;
+    }
+    fd_event(loop, fd, revents_of(event.events));
+  }
+  if (ready == state.epoll_events.capacity)
+    state.epoll_events.reserve_zeroed(state.epoll_events.capacity * 2);
+}
+
+// One-shot, re-armed each iteration: arming checks the set's ready list, so level-triggered
+// members that are still ready are reported again.
+void epoll_set_arm(ev_loop *loop, UringState &state) {
+  if (state.epoll_stale) epoll_set_rebuild(loop, state);
+  if (state.epoll_armed || !state.epoll_members) return;
+  io_uring_sqe *sqe = next_sqe(loop, state);
+  sqe->opcode = IORING_OP_POLL_ADD;
+  sqe->fd = state.epoll_fd;
+  sqe->poll32_events = POLLIN;
+  sqe->user_data = user_data(kEpollSetPoll, 0, 0);
+  state.epoll_armed = true;
+}
+
+void epoll_set_close(UringState &state) {
+  if (state.epoll_fd >= 0) close(state.epoll_fd);
+  state.epoll_events.release();
+}
+
+}  // namespace evring

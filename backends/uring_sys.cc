@@ -1,0 +1,137 @@
+#include "uring_sys.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace evring {
+
+namespace {
+
+template <typename T>
+T *at(void *map, unsigned offset) {
+  return reinterpret_cast<T *>(static_cast<char *>(map) + offset);
+}
+
+void *map_ring(int fd, size_t size, off_t offset) {
+  // MAP_POPULATE: the rings are touched on every iteration, so fault them in now.
+  return mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
+}
+
+void unmap_all(UringRing *ring) {
+  if (ring->sqes && ring->sqes != MAP_FAILED) munmap(ring->sqes, ring->sqes_size);
+  if (ring->cq_map && ring->cq_map != MAP_FAILED && ring->cq_map != ring->rings_map)
+    munmap(ring->cq_map, ring->cq_size);
+  if (ring->rings_map && ring->rings_map != MAP_FAILED) munmap(ring->rings_map, ring->rings_size);
+  ring->sqes = nullptr;
+  ring->cq_map = ring->rings_map = nullptr;
+}
+
+}  // namespace
+
+bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
+  memset(ring, 0, sizeof *ring);
+  io_uring_params params;
+  memset(&params, 0, sizeof params);
+  params.flags = flags;
+  // The kernel always makes the ring fd O_CLOEXEC.
+  ring->fd = int(syscall(__NR_io_uring_setup, entries, &params));
+  if (ring->fd < 0) return false;
+  ring->features = params.features;
+
+  const io_sqring_offsets &sq = params.sq_off;
+  const io_cqring_offsets &cq = params.cq_off;
+  ring->rings_size = sq.array + params.sq_entries * sizeof(unsigned);
+  ring->cq_size = cq.cqes + params.cq_entries * sizeof(io_uring_cqe);
+  bool single_mmap = params.features & IORING_FEAT_SINGLE_MMAP;
+  if (single_mmap && ring->cq_size > ring->rings_size) ring->rings_size = ring->cq_size;
+  ring->rings_map = map_ring(ring->fd, ring->rings_size, IORING_OFF_SQ_RING);
+  ring->cq_map =
+      single_mmap ? ring->rings_map : map_ring(ring->fd, ring->cq_size, IORING_OFF_CQ_RING);
+  ring->sqes_size = params.sq_entries * sizeof(io_uring_sqe);
+  ring->sqes = static_cast<io_uring_sqe *>(map_ring(ring->fd, ring->sqes_size, IORING_OFF_SQES));
+  if (ring->rings_map == MAP_FAILED || ring->cq_map == MAP_FAILED || ring->sqes == MAP_FAILED) {
+    int saved_errno = errno;
+    uring_close(ring);
+    errno = saved_errno;
+    return false;
+  }
+
+  ring->sq_head = at<unsigned>(ring->rings_map, sq.head);
+  ring->sq_tail = at<unsigned>(ring->rings_map, sq.tail);
+  ring->sq_flags = at<unsigned>(ring->rings_map, sq.flags);
+  ring->sq_mask = *at<unsigned>(ring->rings_map, sq.ring_mask);
+  ring->sq_entries = *at<unsigned>(ring->rings_map, sq.ring_entries);
+  ring->sq_filled = *ring->sq_tail;
+  unsigned *sq_array = at<unsigned>(ring->rings_map, sq.array);
+  for (unsigned i = 0; i < ring->sq_entries; ++i) sq_array[i] = i;
+
+  ring->cq_head = at<unsigned>(ring->cq_map, cq.head);
+  ring->cq_tail = at<unsigned>(ring->cq_map, cq.tail);
+  ring->cq_overflow = at<unsigned>(ring->cq_map, cq.overflow);
+  ring->cq_mask = *at<unsigned>(ring->cq_map, cq.ring_mask);
+  ring->cq_entries = *at<unsigned>(ring->cq_map, cq.ring_entries);
+  ring->cqes = at<io_uring_cqe>(ring->cq_map, cq.cqes);
+  return true;
+}
+
+void uring_close(UringRing *ring) {
+  unmap_all(ring);
+  if (ring->fd >= 0) close(ring->fd);
+  ring->fd = -1;
+}
+
+int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned count) {
+  long result = syscall(__NR_io_uring_register, ring->fd, opcode, arg, count);
+  return result < 0 ? -errno : int(result);
+}
+
+bool uring_supports_ops(const UringRing *ring, const uint8_t *ops, int count) {
+  constexpr unsigned kMaxOps = 256;
+  union {
+    io_uring_probe probe;
+    char bytes[sizeof(io_uring_probe) + kMaxOps * sizeof(io_uring_probe_op)];
+  } buffer;
+  memset(&buffer, 0, sizeof buffer);
+  if (uring_register(ring, IORING_REGISTER_PROBE, &buffer.probe, kMaxOps) < 0) return false;
+  for (int i = 0; i < count; ++i) {
+    if (ops[i] >= buffer.probe.ops_len) return false;
+    if (!(buffer.probe.ops[ops[i]].flags & IO_URING_OP_SUPPORTED)) return false;
+  }
+  return true;
+}
+
+io_uring_sqe *uring_get_sqe(UringRing *ring) {
+  if (uring_sq_pending(ring) >= ring->sq_entries) return nullptr;
+  io_uring_sqe *sqe = &ring->sqes[ring->sq_filled++ & ring->sq_mask];
+  memset(sqe, 0, sizeof *sqe);
+  return sqe;
+}
+
+int uring_enter(UringRing *ring, unsigned min_complete, unsigned flags, int64_t timeout_ns) {
+  // Release: the kernel must see the SQEs' contents once it sees the new tail.
+  __atomic_store_n(ring->sq_tail, ring->sq_filled, __ATOMIC_RELEASE);
+  unsigned to_submit = uring_sq_pending(ring);
+  io_uring_getevents_arg arg;
+  __kernel_timespec timeout;
+  const void *extra = nullptr;
+  size_t extra_size = _NSIG / 8;  // without EXT_ARG: the size of a (null) signal mask
+  if (timeout_ns >= 0) {
+    timeout.tv_sec = timeout_ns / 1000000000;
+    timeout.tv_nsec = timeout_ns % 1000000000;
+    memset(&arg, 0, sizeof arg);
+    arg.sigmask_sz = _NSIG / 8;
+    arg.ts = uint64_t(uintptr_t(&timeout));
+    extra = &arg;
+    extra_size = sizeof arg;
+    flags |= IORING_ENTER_EXT_ARG;
+  }
+  long result =
+      syscall(__NR_io_uring_enter, ring->fd, to_submit, min_complete, flags, extra, extra_size);
+  return result < 0 ? -errno : int(result);
+}
+
+}  // namespace evring

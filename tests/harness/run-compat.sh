@@ -1,0 +1,41 @@
+#!/bin/sh
+# Runs the differential suite (tests/compat/run.sh: the same programs built against libev and
+# against this uninstalled evring must print the same thing) and turns its closing
+# "N passed, M failed" line into counts for sum-counts.sh.
+set -u
+. "$abs_top_srcdir/tests/harness/report.sh"
+
+suite="$abs_top_srcdir/tests/compat/run.sh"
+if [ ! -f "$suite" ]; then
+  show "  [compat] SKIP: tests/compat/run.sh is not in this tree"
+  exit 77
+fi
+if [ "$HAVE_LIBEV" != yes ]; then
+  show "  [compat] SKIP: configure found no libev, the reference the suite compares against" \
+    "(Debian: apt-get install libev-dev, then re-run configure)"
+  exit 77
+fi
+
+# The static library needs nothing beyond libc (check-link-deps.sh), so plain `cc` links it;
+# in a sanitized build the programs must link the sanitizer runtimes too.
+EVRING_CFLAGS="-I$abs_top_srcdir/ev"
+EVRING_LIBS="$abs_top_builddir/.libs/libevring.a ${SANITIZE_FLAGS:-}"
+export EVRING_CFLAGS EVRING_LIBS
+
+# Binaries, outputs and diffs stay in the build tree, for a look after a failure.
+COMPAT_BUILD_DIR="$abs_top_builddir/tests/compat-work"
+export COMPAT_BUILD_DIR
+rm -rf "$COMPAT_BUILD_DIR"
+
+output=$(mktemp "${TMPDIR:-/tmp}/evring-compat.XXXXXX") || exit 99
+trap 'rm -f "$output"' EXIT
+timeout --kill-after=10 "${EVRING_TEST_TIME_LIMIT:-900}" bash "$suite" >"$output" 2>&1
+status=$?
+cat "$output"
+
+# The closing line may carry one word and a colon in front ("compat: 12 passed, 0 failed").
+summary=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$output" | tail -n 1)
+show "  [compat] ${summary:-no 'N passed, M failed' line (exit status $status)}"
+counts=$(echo "$summary" | awk 'NF { sub(/^[A-Za-z]+: /, ""); print $1, $3 }')
+counts=${counts:-0 0}
+finish "${counts% *}" "${counts#* }" "$status"
