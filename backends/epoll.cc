@@ -1,7 +1,14 @@
-// epoll backend. Each registration carries the fd and its generation in the event data: an
-// event from an older generation comes from a registration the kernel kept for a file that was
-// closed here but is still open elsewhere (dup, fork), and the only way to drop such a
-// registration is to rebuild the epoll set, which the core then does.
+// epoll backend.
+//
+// Like libev's, it unregisters lazily: when nobody wants an fd any more its registration stays,
+// and is narrowed or deleted only if the kernel reports an event nobody wants. Watchers are
+// often stopped and started again on the same fd, so this saves epoll_ctl calls, and it gives
+// the same wake-ups (and so the same ev_iteration counts) as libev.
+//
+// The event data carries the fd and a per-fd registration counter. An event with an older
+// counter comes from a registration the kernel kept for a file that was closed here but stays
+// open elsewhere (dup, fork); no epoll_ctl can reach such a registration any more, so the
+// epoll set is rebuilt from the fd table (the core does this before the next poll).
 #include <errno.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -12,9 +19,16 @@ namespace evring {
 
 namespace {
 
-// backend_flags bit: epoll refused the fd with EPERM (a regular file or /dev/null), which
-// poll(2) would report as always readable and writable, so this backend does the same.
-constexpr uint8_t kAlwaysReady = 1;
+// FdEntry::backend_flags holds the mask the kernel has (EV_READ|EV_WRITE|EVRING_EDGE), or
+// kAlwaysReady: epoll refused the fd with EPERM (a regular file, /dev/null), which poll(2)
+// would report as always readable and writable, so this backend does the same.
+constexpr uint8_t kAlwaysReady = 0x80;
+constexpr int kReadWrite = EV_READ | EV_WRITE;
+
+// FdEntry::backend_index counts the fd's registrations: the tag in the event data.
+inline uint32_t registration_tag(const FdEntry &entry) {
+  return uint32_t(entry.backend_index);
+}
 
 struct EpollState {
   int epoll_fd;
@@ -26,9 +40,12 @@ EpollState &state_of(ev_loop *loop) {
   return *static_cast<EpollState *>(loop->backend_state);
 }
 
-uint32_t kernel_mask(int mask) {
-  return (mask & EV_READ ? EPOLLIN : 0u) | (mask & EV_WRITE ? EPOLLOUT : 0u) |
-         (mask & EVRING_EDGE ? EPOLLET : 0u);
+epoll_event kernel_event(int fd, const FdEntry &entry, int mask) {
+  epoll_event event{};
+  event.events = (mask & EV_READ ? EPOLLIN : 0u) | (mask & EV_WRITE ? EPOLLOUT : 0u) |
+                 (mask & EVRING_EDGE ? EPOLLET : 0u);
+  event.data.u64 = uint64_t(uint32_t(fd)) | (uint64_t(registration_tag(entry)) << 32);
+  return event;
 }
 
 int revents_of(uint32_t events) {
@@ -43,6 +60,7 @@ bool epoll_init(ev_loop *loop) {
   *state = EpollState{epoll_fd, {}, {}};
   state->events.reserve_zeroed(64);
   loop->backend_state = state;
+  loop->backend_fd = epoll_fd;
   return true;
 }
 
@@ -53,47 +71,62 @@ void epoll_destroy(ev_loop *loop) {
   state.always_ready.release();
   mem_free(&state);
   loop->backend_state = nullptr;
+  loop->backend_fd = -1;
+}
+
+// Registers the fd for new_mask; returns false if the fd must be killed.
+bool register_fd(EpollState &state, int fd, FdEntry &entry, int old_mask, int new_mask) {
+  uint8_t kernel_had = entry.backend_flags;
+  entry.backend_flags = uint8_t(new_mask);
+  ++entry.backend_index;
+  epoll_event event = kernel_event(fd, entry, new_mask);
+  bool in_kernel = old_mask && kernel_had != new_mask;
+  if (!epoll_ctl(state.epoll_fd, in_kernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event))
+    return true;
+  if (errno == ENOENT) {
+    // The fd was closed and reopened since: register the new file.
+    if (!epoll_ctl(state.epoll_fd, EPOLL_CTL_ADD, fd, &event)) return true;
+  } else if (errno == EEXIST) {
+    // Still registered from before (lazy unregistration): same mask means nothing to do.
+    if (kernel_had == new_mask) {
+      --entry.backend_index;
+      return true;
+    }
+    if (!epoll_ctl(state.epoll_fd, EPOLL_CTL_MOD, fd, &event)) return true;
+  }
+  if (errno == EPERM) {
+    entry.backend_flags = kAlwaysReady;
+    if (!(kernel_had & kAlwaysReady)) state.always_ready.push(fd);
+    return true;
+  }
+  --entry.backend_index;
+  return false;
 }
 
 void epoll_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
-  EpollState &state = state_of(loop);
-  FdEntry &entry = loop->fds[fd];
-  bool in_kernel = old_mask && !(entry.backend_flags & kAlwaysReady);
-  entry.backend_flags &= uint8_t(~kAlwaysReady);
-  if (!new_mask) {
-    // Fails harmlessly when the fd was closed first: the kernel dropped it then.
-    if (in_kernel) epoll_ctl(state.epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
-    return;
-  }
-  epoll_event event{};
-  event.events = kernel_mask(new_mask);
-  event.data.u64 = uint64_t(uint32_t(fd)) | (uint64_t(entry.generation) << 32);
-  int op = in_kernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (epoll_ctl(state.epoll_fd, op, fd, &event) == 0) return;
-  // Our idea of the kernel's set can be wrong after a close or dup: try the other operation.
-  if ((op == EPOLL_CTL_MOD && errno == ENOENT) || (op == EPOLL_CTL_ADD && errno == EEXIST)) {
-    op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    if (epoll_ctl(state.epoll_fd, op, fd, &event) == 0) return;
-  }
-  if (errno == EPERM) {
-    entry.backend_flags |= kAlwaysReady;
-    state.always_ready.push(fd);
-    return;
-  }
-  fd_kill(loop, fd);
+  if (!new_mask) return;  // lazy: see the top of this file
+  if (!register_fd(state_of(loop), fd, loop->fds[fd], old_mask, new_mask)) fd_kill(loop, fd);
 }
 
 void report_always_ready(ev_loop *loop, EpollState &state) {
   for (int i = 0; i < state.always_ready.count;) {
     int fd = state.always_ready[i];
     FdEntry &entry = loop->fds[fd];
-    if ((entry.backend_flags & kAlwaysReady) && entry.registered) {
-      fd_event(loop, fd, entry.registered & (EV_READ | EV_WRITE));
+    if ((entry.backend_flags & kAlwaysReady) && (entry.registered & kReadWrite)) {
+      fd_event(loop, fd, entry.registered & kReadWrite);
       ++i;
     } else {
+      entry.backend_flags = 0;
       state.always_ready[i] = state.always_ready[--state.always_ready.count];
     }
   }
+}
+
+// An event for a mask nobody wants any more: narrow the registration, or drop it.
+bool narrow_registration(EpollState &state, int fd, FdEntry &entry) {
+  epoll_event event = kernel_event(fd, entry, entry.registered);
+  entry.backend_flags = entry.registered;
+  return !epoll_ctl(state.epoll_fd, entry.registered ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &event);
 }
 
 void epoll_poll(ev_loop *loop, ev_tstamp timeout) {
@@ -111,11 +144,17 @@ void epoll_poll(ev_loop *loop, ev_tstamp timeout) {
   for (int i = 0; i < ready; ++i) {
     const epoll_event &event = state.events[i];
     int fd = int(uint32_t(event.data.u64));
-    if (!fd_generation_current(loop, fd, uint32_t(event.data.u64 >> 32))) {
+    FdEntry &entry = loop->fds[fd];
+    if (registration_tag(entry) != uint32_t(event.data.u64 >> 32)) {
       loop->backend_needs_rebuild = true;
       continue;
     }
-    fd_event(loop, fd, revents_of(event.events));
+    int got = revents_of(event.events);
+    if ((got & ~entry.registered) && !narrow_registration(state, fd, entry)) {
+      loop->backend_needs_rebuild = true;
+      continue;
+    }
+    fd_event(loop, fd, got);
   }
   if (ready == state.events.capacity) state.events.reserve_zeroed(state.events.capacity * 2);
   if (state.always_ready.count) report_always_ready(loop, state);
