@@ -160,7 +160,7 @@ void flush_queued(ev_loop *loop, UringState &state) {
     entry.backend_flags &= uint8_t(~kRebind);
   }
   int later = state.queued.count - count;
-  memmove(state.queued.items, state.queued.items + count, sizeof(int) * size_t(later));
+  if (later) memmove(state.queued.items, state.queued.items + count, sizeof(int) * size_t(later));
   state.queued.count = later;
   epoll_set_arm(loop, state);
 }

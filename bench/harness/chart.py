@@ -56,6 +56,7 @@ def draw(loop, output_png, work_dir, title):
         "set grid ytics",
         "set ylabel 'ns per callback (log)'",
         "set xlabel 'fd pairs / active fds'",
+        "set xtics rotate by -30 font ',9'",
         "set key top left font ',8' maxrows 5",
     ]
     lines.append("colours = '" + " ".join(COLOURS.get(n, OTHER_COLOUR) for n in loop.contenders)

@@ -16,6 +16,16 @@ case $run in
     ;;
 esac
 
+# EVRING_CATCH_TAGS="[a] [b]" narrows the run to the cases with any of those tags (the
+# ThreadSanitizer pass runs only the threaded cases): "~[core][a],~[core][b]".
+if [ -n "${EVRING_CATCH_TAGS:-}" ]; then
+  narrowed=
+  set -f  # the tags look like glob patterns
+  for tag in $EVRING_CATCH_TAGS; do narrowed="${narrowed:+$narrowed,}$filter$tag"; done
+  set +f
+  filter=$narrowed
+fi
+
 if [ "$run" = io_uring ] && ! reason=$("$abs_top_builddir/tests/harness/kernel_has_io_uring"); then
   show "  [$run] SKIP: $reason"
   exit 77
