@@ -18,7 +18,11 @@ esac
 
 # EVRING_CATCH_TAGS="[a] [b]" narrows the run to the cases with any of those tags (the
 # ThreadSanitizer pass runs only the threaded cases): "~[core][a],~[core][b]".
+# Catch2's --warn NoTests would then fail for a tag that has no case in this run, so it is only
+# required that the run as a whole found some case ("No tests ran" below).
+no_tests=--warn\ NoTests
 if [ -n "${EVRING_CATCH_TAGS:-}" ]; then
+  no_tests=
   narrowed=
   set -f  # the tags look like glob patterns
   for tag in $EVRING_CATCH_TAGS; do narrowed="${narrowed:+$narrowed,}$filter$tag"; done
@@ -41,7 +45,7 @@ trap 'rm -f "$output"' EXIT
 # The suite bounds each of its waits; the time limit is the backstop for make check.
 # --warn NoTests: a filter that matches nothing fails instead of passing silently.
 timeout --kill-after=10 "${EVRING_TEST_TIME_LIMIT:-900}" \
-  "$abs_top_builddir/tests/evring_tests" --warn NoTests "$filter" >"$output" 2>&1
+  "$abs_top_builddir/tests/evring_tests" $no_tests "$filter" >"$output" 2>&1
 status=$?
 cat "$output"
 
