@@ -27,7 +27,7 @@ void ev_async_start(ev_loop *loop, ev_async *w) noexcept {
 }
 
 void ev_async_stop(ev_loop *loop, ev_async *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   array_stop(loop, loop->asyncs, reinterpret_cast<ev_watcher *>(w));
 }

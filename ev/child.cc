@@ -87,7 +87,7 @@ void ev_child_start(ev_loop *loop, ev_child *w) noexcept {
 }
 
 void ev_child_stop(ev_loop *loop, ev_child *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   list_remove(&bucket_of(w->pid), reinterpret_cast<ev_watcher_list *>(w));
   watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));

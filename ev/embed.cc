@@ -98,7 +98,7 @@ void ev_embed_start(ev_loop *loop, ev_embed *w) noexcept {
 }
 
 void ev_embed_stop(ev_loop *loop, ev_embed *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   ev_io_stop(loop, &w->io);
   ev_prepare_stop(loop, &w->prepare);

@@ -7,13 +7,6 @@
 
 namespace evring {
 
-void fd_change(ev_loop *loop, int fd, uint8_t flags) {
-  FdEntry &entry = loop->fds[fd];
-  uint8_t was = entry.change;
-  entry.change = was | flags | kFdChanged;
-  if (!was) loop->fd_changes.push(fd);
-}
-
 void fd_reify(ev_loop *loop) {
   // Callbacks cannot run here, but a backend's modify may kill an fd, which only queues events.
   for (int i = 0; i < loop->fd_changes.count; ++i) {
@@ -93,7 +86,7 @@ void ev_io_start(ev_loop *loop, ev_io *w) noexcept {
 }
 
 void ev_io_stop(ev_loop *loop, ev_io *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   list_remove(&loop->fds[w->fd].watchers, reinterpret_cast<ev_watcher_list *>(w));
   watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));

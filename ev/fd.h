@@ -7,7 +7,12 @@
 namespace evring {
 
 // Queues fd for the next reify (at most one backend call per fd per iteration).
-void fd_change(ev_loop *loop, int fd, uint8_t flags);
+inline void fd_change(ev_loop *loop, int fd, uint8_t flags) {
+  FdEntry &entry = loop->fds[fd];
+  uint8_t was = entry.change;
+  entry.change = uint8_t(was | flags | kFdChanged);
+  if (!was) loop->fd_changes.push(fd);
+}
 // Brings the backend up to date with every queued fd.
 void fd_reify(ev_loop *loop);
 // The fd is unusable (EBADF...): stop its watchers and give each EV_ERROR|EV_READ|EV_WRITE.

@@ -11,7 +11,9 @@ namespace evring {
 // A heap watcher's `active` is its node position plus this. libev's heap array starts at
 // index 3, and programs print ev_is_active(), so evring reports the same numbers.
 constexpr int kHeapActiveBase = 3;
-inline int heap_position(const ev_watcher_time *w) { return w->active - kHeapActiveBase; }
+inline int heap_position(const ev_watcher_time *w) {
+  return w->active - kHeapActiveBase;
+}
 
 // Restores heap order after node k got an earlier expiry (or was appended).
 void heap_up(Vec<HeapNode> &heap, int k);

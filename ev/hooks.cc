@@ -31,7 +31,7 @@ using namespace evring;
     array_start(loop, loop->array, reinterpret_cast<ev_watcher *>(w)); \
   }                                                                    \
   void ev_##type##_stop(ev_loop *loop, ev_##type *w) noexcept {        \
-    ev_clear_pending(loop, w);                                         \
+    clear_pending(loop, w);                                            \
     if (!w->active) return;                                            \
     array_stop(loop, loop->array, reinterpret_cast<ev_watcher *>(w));  \
   }
@@ -48,7 +48,7 @@ void ev_cleanup_start(ev_loop *loop, ev_cleanup *w) noexcept {
 }
 
 void ev_cleanup_stop(ev_loop *loop, ev_cleanup *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   ev_ref(loop);
   array_stop(loop, loop->cleanups, reinterpret_cast<ev_watcher *>(w));
@@ -63,7 +63,7 @@ void ev_idle_start(ev_loop *loop, ev_idle *w) noexcept {
 }
 
 void ev_idle_stop(ev_loop *loop, ev_idle *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   ev_watcher *watcher = reinterpret_cast<ev_watcher *>(w);
   array_stop(loop, loop->idles[priority_index(watcher)], watcher);

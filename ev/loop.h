@@ -191,6 +191,17 @@ ev_tstamp monotonic_now();
 void invoke_pending(ev_loop *loop);
 void queue_event(ev_loop *loop, ev_watcher *w, int events);
 
+// ev_clear_pending for the library's own use: every stop function starts with it, and an
+// inline call avoids the exported function's PLT indirection.
+inline int clear_pending(ev_loop *loop, void *w) {
+  ev_watcher *watcher = as_watcher(w);
+  if (!watcher->pending) return 0;
+  PendingSlot &slot = loop->pending[priority_index(watcher)][watcher->pending - 1];
+  slot.watcher = &loop->pending_placeholder;
+  watcher->pending = 0;
+  return slot.events;
+}
+
 }  // namespace evring
 
 namespace evring {

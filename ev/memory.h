@@ -34,12 +34,7 @@ struct Vec {
 
   // Makes room for `wanted` elements; new elements are zeroed so a fresh slot is "empty".
   void reserve_zeroed(int wanted) {
-    if (wanted <= capacity) return;
-    int grown = capacity ? capacity : 16;
-    while (grown < wanted) grown *= 2;
-    items = static_cast<T *>(mem_realloc(items, long(sizeof(T)) * grown));
-    memset(static_cast<void *>(items + capacity), 0, sizeof(T) * (grown - capacity));
-    capacity = grown;
+    if (wanted > capacity) grow(wanted);
   }
   void push(const T &value) {
     reserve_zeroed(count + 1);
@@ -49,6 +44,16 @@ struct Vec {
     mem_free(items);
     items = nullptr;
     count = capacity = 0;
+  }
+
+ private:
+  // Out of line so that push() stays a compare and a store in the hot paths.
+  __attribute__((noinline)) void grow(int wanted) {
+    int grown = capacity ? capacity : 16;
+    while (grown < wanted) grown *= 2;
+    items = static_cast<T *>(mem_realloc(items, long(sizeof(T)) * grown));
+    memset(static_cast<void *>(items + capacity), 0, sizeof(T) * (grown - capacity));
+    capacity = grown;
   }
 };
 

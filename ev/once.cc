@@ -25,12 +25,12 @@ void finish(ev_loop *loop, Once *once, int revents) {
 
 void on_io(ev_loop *loop, ev_io *w, int revents) {
   Once *once = reinterpret_cast<Once *>(reinterpret_cast<char *>(w) - offsetof(Once, io));
-  finish(loop, once, revents | ev_clear_pending(loop, &once->timer));
+  finish(loop, once, revents | clear_pending(loop, &once->timer));
 }
 
 void on_timer(ev_loop *loop, ev_timer *w, int revents) {
   Once *once = reinterpret_cast<Once *>(reinterpret_cast<char *>(w) - offsetof(Once, timer));
-  finish(loop, once, revents | ev_clear_pending(loop, &once->io));
+  finish(loop, once, revents | clear_pending(loop, &once->io));
 }
 
 }  // namespace

@@ -43,12 +43,7 @@ void ev_invoke_pending(ev_loop *loop) {
 }
 
 int ev_clear_pending(ev_loop *loop, void *w) noexcept {
-  ev_watcher *watcher = as_watcher(w);
-  if (!watcher->pending) return 0;
-  PendingSlot &slot = loop->pending[priority_index(watcher)][watcher->pending - 1];
-  slot.watcher = &loop->pending_placeholder;
-  watcher->pending = 0;
-  return slot.events;
+  return clear_pending(loop, w);
 }
 
 void ev_invoke(ev_loop *loop, void *w, int revents) {

@@ -97,7 +97,7 @@ void ev_periodic_start(ev_loop *loop, ev_periodic *w) noexcept {
 }
 
 void ev_periodic_stop(ev_loop *loop, ev_periodic *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   heap_remove(loop->periodics, heap_position(reinterpret_cast<ev_watcher_time *>(w)));
   watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));

@@ -170,7 +170,7 @@ void ev_signal_start(ev_loop *loop, ev_signal *w) noexcept {
 }
 
 void ev_signal_stop(ev_loop *loop, ev_signal *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   SignalSlot &slot = g_signals[w->signum];
   list_remove(&slot.watchers, reinterpret_cast<ev_watcher_list *>(w));

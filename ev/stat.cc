@@ -276,7 +276,7 @@ void ev_stat_start(ev_loop *loop, ev_stat *w) noexcept {
 }
 
 void ev_stat_stop(ev_loop *loop, ev_stat *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   if (inotify_active(loop)) unwatch(loop, w);
   if (w->timer.active) {

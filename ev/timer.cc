@@ -59,7 +59,7 @@ void ev_timer_start(ev_loop *loop, ev_timer *w) noexcept {
 }
 
 void ev_timer_stop(ev_loop *loop, ev_timer *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   if (!w->active) return;
   heap_remove(loop->timers, heap_position(reinterpret_cast<ev_watcher_time *>(w)));
   // Keeps the remaining time, so a later ev_timer_start resumes it (libev does the same).
@@ -68,7 +68,7 @@ void ev_timer_stop(ev_loop *loop, ev_timer *w) noexcept {
 }
 
 void ev_timer_again(ev_loop *loop, ev_timer *w) noexcept {
-  ev_clear_pending(loop, w);
+  clear_pending(loop, w);
   w->repeat = sane_delay(w->repeat) < 0. ? 0. : sane_delay(w->repeat);
   if (w->active) {
     if (w->repeat > 0.) {
