@@ -63,6 +63,17 @@ void heap_remove(Vec<HeapNode> &heap, int k) {
   }
 }
 
+void heap_watcher_start(ev_loop *loop, Vec<HeapNode> &heap, ev_watcher_time *w) {
+  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), heap.count + kHeapActiveBase);
+  heap.push(HeapNode{w->at, w});
+  heap_up(heap, heap.count - 1);
+}
+
+void heap_watcher_stop(ev_loop *loop, Vec<HeapNode> &heap, ev_watcher_time *w) {
+  heap_remove(heap, heap_position(w));
+  watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));
+}
+
 void heap_rebuild(Vec<HeapNode> &heap) {
   for (int k = 0; k < heap.count; ++k) heap_up(heap, k);
 }

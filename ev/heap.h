@@ -23,6 +23,10 @@ void heap_down(Vec<HeapNode> &heap, int k);
 void heap_adjust(Vec<HeapNode> &heap, int k);
 // Removes node k.
 void heap_remove(Vec<HeapNode> &heap, int k);
+// Starts w, whose `at` is set, as a new node of heap.
+void heap_watcher_start(ev_loop *loop, Vec<HeapNode> &heap, ev_watcher_time *w);
+// Stops a started w and takes its node out of heap.
+void heap_watcher_stop(ev_loop *loop, Vec<HeapNode> &heap, ev_watcher_time *w);
 // Re-establishes heap order after every node's expiry changed (periodics after a clock jump).
 void heap_rebuild(Vec<HeapNode> &heap);
 

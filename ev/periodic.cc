@@ -90,17 +90,13 @@ void ev_periodic_start(ev_loop *loop, ev_periodic *w) noexcept {
   ev_tstamp at;
   if (!next_due(w, loop->rt_now, &at)) at = isnan(w->offset) ? loop->rt_now : w->offset;
   w->at = at;
-  Vec<HeapNode> &heap = loop->periodics;
-  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), heap.count + kHeapActiveBase);
-  heap.push(HeapNode{w->at, reinterpret_cast<ev_watcher_time *>(w)});
-  heap_up(heap, heap.count - 1);
+  heap_watcher_start(loop, loop->periodics, reinterpret_cast<ev_watcher_time *>(w));
 }
 
 void ev_periodic_stop(ev_loop *loop, ev_periodic *w) noexcept {
   clear_pending(loop, w);
   if (!w->active) return;
-  heap_remove(loop->periodics, heap_position(reinterpret_cast<ev_watcher_time *>(w)));
-  watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));
+  heap_watcher_stop(loop, loop->periodics, reinterpret_cast<ev_watcher_time *>(w));
 }
 
 void ev_periodic_again(ev_loop *loop, ev_periodic *w) noexcept {

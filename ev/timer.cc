@@ -52,19 +52,15 @@ void ev_timer_start(ev_loop *loop, ev_timer *w) noexcept {
   if (w->active) return;
   w->repeat = sane_delay(w->repeat) < 0. ? 0. : sane_delay(w->repeat);
   w->at = sane_delay(w->at) + loop->mn_now;
-  Vec<HeapNode> &heap = loop->timers;
-  watcher_start(loop, reinterpret_cast<ev_watcher *>(w), heap.count + kHeapActiveBase);
-  heap.push(HeapNode{w->at, reinterpret_cast<ev_watcher_time *>(w)});
-  heap_up(heap, heap.count - 1);
+  heap_watcher_start(loop, loop->timers, reinterpret_cast<ev_watcher_time *>(w));
 }
 
 void ev_timer_stop(ev_loop *loop, ev_timer *w) noexcept {
   clear_pending(loop, w);
   if (!w->active) return;
-  heap_remove(loop->timers, heap_position(reinterpret_cast<ev_watcher_time *>(w)));
+  heap_watcher_stop(loop, loop->timers, reinterpret_cast<ev_watcher_time *>(w));
   // Keeps the remaining time, so a later ev_timer_start resumes it (libev does the same).
   w->at -= loop->mn_now;
-  watcher_stop(loop, reinterpret_cast<ev_watcher *>(w));
 }
 
 void ev_timer_again(ev_loop *loop, ev_timer *w) noexcept {
