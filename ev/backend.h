@@ -22,7 +22,7 @@ struct BackendOps {
   // has already been advanced, so events tagged with an older one are stale.
   void (*modify)(ev_loop *loop, int fd, int old_mask, int new_mask);
   // Waits at most `timeout` seconds (0: don't block) and reports readiness through
-  // fd_event()/fd_kill() in core/fd.h.
+  // fd_event()/fd_kill() in ev/fd.h.
   void (*poll)(ev_loop *loop, double timeout);
   // The smallest nonzero wait the mechanism can express: shorter waits are rounded up to it.
   double min_wait;

@@ -94,9 +94,5 @@ void ev_io_stop(ev_loop *loop, ev_io *w) noexcept {
 }
 
 void ev_feed_fd_event(ev_loop *loop, int fd, int revents) noexcept {
-  if (fd < 0 || fd >= loop->fds.count) return;
-  for (ev_watcher_list *w = loop->fds[fd].watchers; w; w = w->next) {
-    int events = reinterpret_cast<ev_io *>(w)->events & revents;
-    if (events) queue_event(loop, reinterpret_cast<ev_watcher *>(w), events);
-  }
+  if (fd >= 0 && fd < loop->fds.count) fd_feed(loop, fd, revents);
 }

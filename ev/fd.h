@@ -22,16 +22,20 @@ void fd_kill_closed(ev_loop *loop);
 // The backend lost its registrations (fresh after fork or rebuild): register every fd again.
 void fd_rearm_all(ev_loop *loop);
 
-// Readiness reported by a backend. Hot path: inline.
-inline void fd_event(ev_loop *loop, int fd, int revents) {
-  FdEntry &entry = loop->fds[fd];
-  // A pending change means the backend registration is about to be replaced; the event may
-  // belong to the old interest, so it is left for the next poll to report again.
-  if (entry.change) return;
-  for (ev_watcher_list *w = entry.watchers; w; w = w->next) {
+// Queues each io watcher on fd for the part of revents it asked for.
+inline void fd_feed(ev_loop *loop, int fd, int revents) {
+  for (ev_watcher_list *w = loop->fds[fd].watchers; w; w = w->next) {
     int events = reinterpret_cast<ev_io *>(w)->events & revents;
     if (events) queue_event(loop, reinterpret_cast<ev_watcher *>(w), events);
   }
+}
+
+// Readiness reported by a backend. Hot path: inline.
+inline void fd_event(ev_loop *loop, int fd, int revents) {
+  // A pending change means the backend registration is about to be replaced; the event may
+  // belong to the old interest, so it is left for the next poll to report again.
+  if (loop->fds[fd].change) return;
+  fd_feed(loop, fd, revents);
 }
 
 // True when `generation` (as echoed by the kernel) is the fd's current one.

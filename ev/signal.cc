@@ -55,6 +55,14 @@ bool use_signal_fd(ev_loop *loop) {
   return true;
 }
 
+// Stops the signalfd's (unreferenced) watcher and closes the fd.
+void close_signal_fd(ev_loop *loop) {
+  ev_ref(loop);
+  ev_io_stop(loop, &loop->signal_fd_watcher);
+  close(loop->signal_fd);
+  loop->signal_fd = -1;
+}
+
 void set_thread_mask(int how, int signum) {
   sigset_t set;
   sigemptyset(&set);
@@ -114,19 +122,12 @@ void signals_release(ev_loop *loop) {
     while (ev_watcher_list *w = slot.watchers)
       ev_signal_stop(loop, reinterpret_cast<ev_signal *>(w));
   }
-  if (loop->signal_fd >= 0) {
-    ev_ref(loop);
-    ev_io_stop(loop, &loop->signal_fd_watcher);
-    close(loop->signal_fd);
-    loop->signal_fd = -1;
-  }
+  if (loop->signal_fd >= 0) close_signal_fd(loop);
 }
 
 void signals_after_fork(ev_loop *loop) {
   if (loop->signal_fd < 0) return;
-  ev_ref(loop);
-  ev_io_stop(loop, &loop->signal_fd_watcher);
-  close(loop->signal_fd);
+  close_signal_fd(loop);
   loop->signal_fd = signalfd(-1, &loop->signal_fd_set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (loop->signal_fd < 0) fatal_syserr("evring: cannot recreate signalfd after fork");
   ev_io_set(&loop->signal_fd_watcher, loop->signal_fd, EV_READ);
