@@ -173,3 +173,24 @@ TEST_CASE("a signal released by one loop can be watched by another loop", "[sign
   CHECK(trace == Trace{{"first", EV_SIGNAL}, {"second", EV_SIGNAL}});
   ev_signal_stop(second_owner, &second.w);
 }
+
+// evring-only: libev leaves the signal blocked after destroying a signalfd loop.
+TEST_CASE("with EVFLAG_SIGNALFD a signal is read from a signalfd, and released on destroy",
+          "[signal][evring]") {
+  REQUIRE_FALSE(is_blocked(SIGUSR1));
+  Trace trace;
+  {
+    LoopGuard loop(EVFLAG_SIGNALFD);
+    Traced<ev_signal> watcher(trace, "usr1");
+    ev_signal_set(&watcher.w, SIGUSR1);
+    ev_signal_start(loop, &watcher.w);
+    // signalfd mode blocks the signal so that it waits in the signalfd for the loop.
+    CHECK(is_blocked(SIGUSR1));
+    raise(SIGUSR1);
+    REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+    CHECK(trace == Trace{{"usr1", EV_SIGNAL}});
+    // Destroyed with the watcher still active: the loop gives the signal back.
+  }
+  CHECK_FALSE(is_blocked(SIGUSR1));
+  CHECK(has_default_disposition(SIGUSR1));
+}
