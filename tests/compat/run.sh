@@ -15,7 +15,8 @@ usage: run.sh [--oracle-only] [CFLAGS=...] [LIBS=...] [program...]
 
 environment:
   EVRING_CFLAGS, EVRING_LIBS  default: pkg-config --cflags / --libs evring
-  COMPAT_BACKENDS             LIBEV_FLAGS values to test, default "1 2 4" (128 = io_uring)
+  COMPAT_BACKENDS             LIBEV_FLAGS values to test, default "1 2 4 1:select_skips_closed"
+                              (128 = io_uring; FLAGS:SHIM runs under LD_PRELOAD of shims/SHIM.c)
   COMPAT_BUILD_DIR            where binaries and outputs go, default a fresh temporary dir
   CC                          compiler, default cc
 USAGE
@@ -39,7 +40,7 @@ if [ ${#programs[@]} -eq 0 ]; then
 fi
 
 cc=${CC:-cc}
-backends=${COMPAT_BACKENDS:-1 2 4}
+backends=${COMPAT_BACKENDS:-1 2 4 1:select_skips_closed}
 common_flags=(-std=gnu11 -O1 -g -Wall -Wextra)
 if [ -n "${COMPAT_BUILD_DIR:-}" ]; then
   build_dir=$COMPAT_BUILD_DIR
@@ -83,10 +84,25 @@ build() {
     "${libs[@]}" >"$build_dir/$side/$program.log" 2>&1
 }
 
+# shim name -> prints the path of shims/name.c built as a preloadable library
+shim_library() {
+  local library=$build_dir/shims/$1.so
+  if [ ! -f "$library" ]; then
+    mkdir -p "$build_dir/shims"
+    "$cc" -shared -fPIC "${common_flags[@]}" "$here/shims/$1.c" -o "$library" -ldl >&2 || return 1
+  fi
+  echo "$library"
+}
+
 # run binary backend output: stdout plus the exit status, stdin closed off, bounded in time.
+# backend is a LIBEV_FLAGS value, optionally followed by :shim to run under that shim.
 run() {
-  local status
-  env -u EVRING_BACKEND LIBEV_FLAGS="$2" timeout 20 "$1" </dev/null >"$3" 2>"$3.stderr"
+  local status preload=
+  if [[ $2 == *:* ]]; then
+    preload=$(shim_library "${2#*:}") || preload=/nonexistent-shim
+  fi
+  env -u EVRING_BACKEND LIBEV_FLAGS="${2%%:*}" ${preload:+LD_PRELOAD=$preload} timeout 20 "$1" \
+    </dev/null >"$3" 2>"$3.stderr"
   status=$?
   echo "exit status $status" >>"$3"
 }
