@@ -63,13 +63,17 @@ ev_tstamp compute_wait(ev_loop *loop, ev_tstamp prev_mn_now) {
 }
 
 void wait_for_events(ev_loop *loop, int run_flags) {
-  ev_tstamp prev_mn_now = loop->mn_now;
-  time_update(loop);
-  wakeup_block_begin(loop);
   ev_tstamp wait = 0.;
   bool may_block = !(run_flags & EVRUN_NOWAIT) && !loop->idle_count && loop->active_count &&
-                   !wakeup_skipped(loop) && !anything_pending(loop);
-  if (may_block) wait = compute_wait(loop, prev_mn_now);
+                   !anything_pending(loop);
+  // An iteration that will not block skips the wakeup fence and the clock read that measures
+  // the wait from after the callbacks (libev pays both in every iteration); the clock read
+  // after the poll is what ev_now() and the timers see.
+  if (may_block && wakeup_block_begin(loop)) {
+    ev_tstamp prev_mn_now = loop->mn_now;
+    time_update(loop);
+    wait = compute_wait(loop, prev_mn_now);
+  }
   ++loop->iteration;
   loop->backend->poll(loop, wait);
   wakeup_block_end(loop);

@@ -78,15 +78,19 @@ void wakeup_signal(ev_loop *loop, std::atomic<int> &flag) {
   errno = saved_errno;
 }
 
-void wakeup_block_begin(ev_loop *loop) {
-  loop->wakeup.write_wanted.store(1, std::memory_order_seq_cst);
+bool wakeup_block_begin(ev_loop *loop) {
+  Wakeup &wake = loop->wakeup;
+  wake.write_wanted.store(1, std::memory_order_seq_cst);
+  return !wake.write_skipped.load(std::memory_order_seq_cst);
 }
 
 void wakeup_block_end(ev_loop *loop) {
   Wakeup &wake = loop->wakeup;
-  wake.write_wanted.store(0, std::memory_order_seq_cst);
-  // A wakeup that arrived while we were deciding to block did not write: deliver it now.
-  if (wake.write_skipped.load(std::memory_order_seq_cst) && wake.watcher.active)
+  // No fence: a sender that still sees the old value only writes once more than needed.
+  wake.write_wanted.store(0, std::memory_order_relaxed);
+  // A wakeup that did not write (the loop was not blocking, or was deciding to): deliver it
+  // now. One that lands after this load is seen by the next iteration's wakeup_block_begin.
+  if (wake.write_skipped.load(std::memory_order_acquire) && wake.watcher.active)
     queue_event(loop, reinterpret_cast<ev_watcher *>(&wake.watcher), EV_CUSTOM);
 }
 

@@ -14,13 +14,12 @@ namespace evring {
 void wakeup_init(ev_loop *loop);
 // Async-signal-safe and thread-safe: sets `flag` and makes sure the loop looks at it soon.
 void wakeup_signal(ev_loop *loop, std::atomic<int> &flag);
-// The loop is about to block / has stopped blocking.
-void wakeup_block_begin(ev_loop *loop);
+// The loop is about to block: from now on a wakeup writes to the eventfd. Returns false if
+// one arrived already, and the loop must then not block. Only a loop that may block calls it:
+// the full fence it costs is what makes the eventfd write reliable.
+bool wakeup_block_begin(ev_loop *loop);
+// After the backend's poll, blocking or not: delivers a wakeup that did not write.
 void wakeup_block_end(ev_loop *loop);
-// True if a wakeup happened since the loop last looked: the loop must not block.
-inline bool wakeup_skipped(ev_loop *loop) {
-  return loop->wakeup.write_skipped.load(std::memory_order_acquire) != 0;
-}
 // In a forked child: the eventfd is shared with the parent, so make a new one.
 void wakeup_after_fork(ev_loop *loop);
 void wakeup_destroy(ev_loop *loop);

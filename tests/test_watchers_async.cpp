@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <thread>
 #include <unistd.h>
@@ -144,4 +145,57 @@ TEST_CASE("a signal handler calling ev_async_send wakes the sleeping loop", "[as
 
   sigaction(SIGUSR2, &previous, nullptr);
   ev_async_stop(loop, &g_signal_async);
+}
+
+namespace {
+
+// Ping-pong between a sender thread and the loop: every send must reach the callback before
+// the next one is made. The first half runs with an idle watcher (the loop never blocks and
+// never announces that it might), the second half with the loop blocking between sends.
+struct PingPong {
+  static constexpr int kRounds = 2000;
+  ev_async async;
+  ev_idle idle;
+  std::atomic<int> acknowledged{0};
+
+  static void on_async(struct ev_loop *loop, ev_async *w, int) {
+    auto *self = static_cast<PingPong *>(w->data);
+    int round = self->acknowledged.load() + 1;
+    if (round == kRounds / 2) ev_idle_stop(loop, &self->idle);
+    if (round == kRounds) ev_async_stop(loop, w);
+    self->acknowledged.store(round);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sends reach a loop that spins on an idle watcher and then one that blocks",
+          "[async][threads]") {
+  LoopGuard loop;
+  PingPong ping_pong;
+  ev_async_init(&ping_pong.async, &PingPong::on_async);
+  ping_pong.async.data = &ping_pong;
+  ev_async_start(loop, &ping_pong.async);
+  ev_idle_init(&ping_pong.idle, [](struct ev_loop *, ev_idle *, int) {});
+  ev_idle_start(loop, &ping_pong.idle);
+  std::atomic<bool> gave_up{false};
+  std::thread sender([&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (int round = 1; round <= PingPong::kRounds; ++round) {
+      ev_async_send(loop, &ping_pong.async);
+      while (ping_pong.acknowledged.load() < round) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          gave_up = true;
+          return;
+        }
+        std::this_thread::yield();
+      }
+    }
+  });
+  RunOutcome outcome = run_guarded(loop, 0, 30.);
+  sender.join();
+  CHECK_FALSE(gave_up);
+  CHECK_FALSE(outcome.guard_fired);
+  CHECK(ping_pong.acknowledged.load() == PingPong::kRounds);
+  CHECK_FALSE(ev_is_active(&ping_pong.idle));
 }
