@@ -188,8 +188,18 @@ void feed_all(ev_loop *loop, Vec<ev_watcher *> &array, int events);
 void time_update(ev_loop *loop);
 ev_tstamp monotonic_now();
 
-void invoke_pending(ev_loop *loop);
 void queue_event(ev_loop *loop, ev_watcher *w, int events);
+
+// Runs what is pending through the ev_set_invoke_pending_cb hook, which libev calls even when
+// nothing is pending (programs may count the calls). With the default hook that empty call is
+// skipped: nothing is pending when the scan has come down to priority 0 with its queue empty
+// (queue_event restarts the scan at the top).
+inline void invoke_pending(ev_loop *loop) {
+  if (loop->invoke_pending_cb == ev_invoke_pending && !loop->pending_priority &&
+      !loop->pending[0].count)
+    return;
+  loop->invoke_pending_cb(loop);
+}
 
 // ev_clear_pending for the library's own use: every stop function starts with it, and an
 // inline call avoids the exported function's PLT indirection.

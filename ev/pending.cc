@@ -16,10 +16,6 @@ void queue_event(ev_loop *loop, ev_watcher *w, int events) {
   loop->pending_priority = kNumPriorities - 1;
 }
 
-void invoke_pending(ev_loop *loop) {
-  loop->invoke_pending_cb(loop);
-}
-
 }  // namespace evring
 
 using namespace evring;
