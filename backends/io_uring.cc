@@ -8,6 +8,11 @@
 // written just before the iteration's single io_uring_enter, which also waits for completions.
 // A ring is bound to the thread that first submits to it (SINGLE_ISSUER/DEFER_TASKRUN, task
 // work); when another thread runs the loop, the backend builds a new ring and re-arms every fd.
+//
+// Wake-ups follow libev's epoll backend, which keeps an fd registered after its last watcher
+// stops ("lingering") until the fd's next event: a stopped fd that is or becomes ready ends the
+// wait once, with no callback. A removed poll's completion (-ECANCELED) carries no news and
+// does not end the wait.
 // See docs/io_uring.md.
 #include <errno.h>
 #include <string.h>
@@ -178,7 +183,11 @@ void poll_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
     set_armed(entry, 0, 0);
     if (entry.registered) queue(state, fd, entry);
   }
-  if (!current) return;
+  if (!current) {
+    // A poll removed after its fd became ready: lingering readiness.
+    if (cqe.res > 0 && !entry.registered) state.woken = true;
+    return;
+  }
   int result = cqe.res;
   if (result > 0) {
     fd_event(loop, fd, revents_of(uint32_t(result)));
@@ -227,7 +236,6 @@ void reap(ev_loop *loop, UringState &state) {
     }
   }
   uring_cq_consume(&ring, ready);
-  state.reaped += ready;
   if ((uring_sq_flags(&ring) & IORING_SQ_CQ_OVERFLOW) ||
       uring_cq_dropped(&ring) != state.overflow_seen)
     state.must_grow = true;
@@ -341,6 +349,7 @@ void uring_destroy(ev_loop *loop) {
   uring_close(&state.ring);
   epoll_set_close(state);
   state.queued.release();
+  state.lingering.release();
   mem_free(&state);
   loop->backend_state = nullptr;
 }
@@ -349,7 +358,29 @@ void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
   UringState &state = state_of(loop);
   FdEntry &entry = loop->fds[fd];
   if (old_mask == new_mask) entry.backend_flags |= kRebind;
+  // A poll still pending is removed, and reports if the fd was ready by then; one that has
+  // completed leaves the fd's readiness to check before blocking.
+  if (!new_mask && old_mask && !armed_mask(entry) && !(entry.backend_flags & kInEpollSet))
+    state.lingering.push(pollfd{fd, short(poll_bits(uint8_t(old_mask))), 0});
   queue(state, fd, entry);
+}
+
+// True if an fd whose last watcher stopped since the previous poll is ready: libev's epoll
+// would still report it, so the loop wakes once instead of blocking.
+bool lingering_fd_ready(ev_loop *loop, UringState &state) {
+  int count = 0;
+  for (pollfd &candidate : state.lingering)
+    if (!loop->fds[candidate.fd].registered) state.lingering[count++] = candidate;
+  if (!count || poll(state.lingering.items, nfds_t(count), 0) <= 0) return false;
+  for (int i = 0; i < count; ++i)
+    if (state.lingering[i].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) return true;
+  return false;  // POLLNVAL only: closed, and epoll forgets a closed fd
+}
+
+// Whether this poll has something for the loop: a watcher queued, or lingering readiness. The
+// loop only blocks with nothing pending, so anything pending now came from this poll.
+bool has_news(const ev_loop *loop, const UringState &state) {
+  return state.woken || anything_pending(loop);
 }
 
 // Rounded up to whole microseconds: waking before the timer is due costs an extra iteration.
@@ -373,20 +404,22 @@ void add_timeout(ev_loop *loop, UringState &state, int64_t timeout_ns) {
 // Submits what is queued and, unless this iteration has news already, waits (at most
 // `timeout`) for a completion in the same io_uring_enter. No system call at all when there is
 // nothing to submit, nothing to wait for and the kernel has nothing for us either.
-void submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
+// Returns false when the wait was cut short by a signal or refused: the iteration ends there.
+bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
   UringRing &ring = state.ring;
   // Fds still queued after the flush (re-arms of events reaped meanwhile, or everything after
   // the ring had to be replaced half-way) are the next iteration's, which must come at once.
-  bool wait = timeout > 0. && !uring_cq_ready(&ring) && !state.reaped && !state.queued.count;
+  bool wait = timeout > 0. && !uring_cq_ready(&ring) && !has_news(loop, state) &&
+              !state.queued.count;
   if (wait && !(state.features & kUringExtArg)) {
     add_timeout(loop, state, timeout_ns_of(timeout));  // making room for it may reap
-    wait = !state.reaped && !state.queued.count;
+    wait = !has_news(loop, state) && !state.queued.count;
   }
   unsigned kernel_flags = uring_sq_flags(&ring);
   // Entering flushes the kernel's overflow list, which may clear the flag: note it now.
   if (kernel_flags & IORING_SQ_CQ_OVERFLOW) state.must_grow = true;
   bool kernel_has_news = kernel_flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW);
-  if (!wait && !kernel_has_news && !uring_sq_pending(&ring)) return;
+  if (!wait && !kernel_has_news && !uring_sq_pending(&ring)) return true;
   int64_t timeout_ns = wait && (state.features & kUringExtArg) ? timeout_ns_of(timeout) : -1;
   loop_release(loop);
   int result = uring_enter(&ring, wait ? 1 : 0, IORING_ENTER_GETEVENTS, timeout_ns);
@@ -394,18 +427,34 @@ void submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
   if (result == -EEXIST) {
     // The ring is another task's (see ensure_issuer): the next iteration builds ours.
     state.issuer_refused = true;
-  } else if (result < 0 && result != -EINTR && result != -ETIME && result != -EBUSY &&
-             result != -EAGAIN) {
-    fatal_syserr("evring: io_uring_enter");
+    return false;
   }
+  if (result == -EINTR) return false;
+  if (result < 0 && result != -ETIME && result != -EBUSY && result != -EAGAIN)
+    fatal_syserr("evring: io_uring_enter");
+  return true;
 }
 
 void uring_poll(ev_loop *loop, ev_tstamp timeout) {
   UringState &state = state_of(loop);
-  state.reaped = 0;
+  state.woken = false;
   if (!ensure_issuer(loop, state)) return;
+  // The wait is measured from the clock read that computed it.
+  ev_tstamp deadline = loop->mn_now + timeout;
   flush_queued(loop, state);
-  submit_and_wait(loop, state, timeout);
+  if (state.lingering.count) {
+    if (timeout > 0. && lingering_fd_ready(loop, state)) timeout = 0.;
+    state.lingering.count = 0;
+  }
+  while (submit_and_wait(loop, state, timeout)) {
+    reap(loop, state);
+    if (timeout <= 0. || has_news(loop, state) || state.must_grow) break;
+    // Only completions without news (a removed poll's cancellation) ended the wait: wait on,
+    // after re-arming polls whose update came too late.
+    timeout = deadline - monotonic_now();
+    if (timeout <= 0.) break;
+    flush_queued(loop, state);
+  }
   reap(loop, state);
   if (state.must_grow) grow_ring(loop, state);
 }

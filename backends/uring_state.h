@@ -53,8 +53,13 @@ struct UringState {
   pthread_t issuer;
   uint32_t overflow_seen;
   bool must_grow;
-  unsigned reaped;  // completions handled in this iteration so far
+  // The poll saw readiness that must end the wait although no watcher is queued for it (see
+  // "lingering" in io_uring.cc).
+  bool woken;
   Vec<int> queued;  // fds whose kernel registration differs from what the core wants
+  // Fds whose last watcher stopped after their one-shot poll had completed, with the mask they
+  // had: checked once before the loop blocks.
+  Vec<pollfd> lingering;
   // The internal epoll set, polled through the ring, for fds io_uring cannot poll.
   int epoll_fd;
   int epoll_members;

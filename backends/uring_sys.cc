@@ -30,6 +30,40 @@ void unmap_all(UringRing *ring) {
   ring->cq_map = ring->rings_map = nullptr;
 }
 
+constexpr uint64_t kCancelAllTag = ~uint64_t(0);
+
+// One ASYNC_CANCEL for every request (IORING_ASYNC_CANCEL_ANY, Linux 5.19; older kernels refuse
+// it and keep the EINTR problem). It reports how many requests it cancelled, and each of those
+// completes with -ECANCELED once this task runs its task work, which io_uring_enter does a batch
+// at a time: enter until they are all in. SQEs not yet handed to the kernel are dropped.
+void cancel_in_flight(UringRing *ring) {
+  ring->sq_filled = __atomic_load_n(ring->sq_head, __ATOMIC_ACQUIRE);
+  io_uring_sqe *sqe = uring_get_sqe(ring);
+  sqe->opcode = IORING_OP_ASYNC_CANCEL;
+  sqe->fd = -1;
+  sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL;
+  sqe->user_data = kCancelAllTag;
+  long cancelled = -1, completed = 0;
+  // Bounded: a request that would not complete must not hang the close.
+  for (int round = 0; round < 10000 && (cancelled < 0 || completed < cancelled); ++round) {
+    // EEXIST: another thread owns the ring (SINGLE_ISSUER); EBADFD: it was never enabled and
+    // holds no request. Either way there is nothing this thread can do.
+    int result = uring_enter(ring, 0, IORING_ENTER_GETEVENTS, -1);
+    if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) return;
+    unsigned ready = uring_cq_ready(ring);
+    for (unsigned i = 0; i < ready; ++i) {
+      const io_uring_cqe &cqe = uring_cqe(ring, i);
+      if (cqe.user_data == kCancelAllTag) {
+        if (cqe.res < 0) return;
+        cancelled = cqe.res;
+      } else if (cqe.res == -ECANCELED) {
+        ++completed;
+      }
+    }
+    uring_cq_consume(ring, ready);
+  }
+}
+
 }  // namespace
 
 bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
@@ -41,6 +75,7 @@ bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
   ring->fd = int(syscall(__NR_io_uring_setup, entries, &params));
   if (ring->fd < 0) return false;
   ring->features = params.features;
+  ring->creator = getpid();
 
   const io_sqring_offsets &sq = params.sq_off;
   const io_cqring_offsets &cq = params.cq_off;
@@ -79,6 +114,7 @@ bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
 }
 
 void uring_close(UringRing *ring) {
+  if (ring->sq_head && ring->creator == getpid()) cancel_in_flight(ring);
   unmap_all(ring);
   if (ring->fd >= 0) close(ring->fd);
   ring->fd = -1;

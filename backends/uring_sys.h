@@ -8,6 +8,7 @@
 #include <linux/io_uring.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifndef IORING_SETUP_DEFER_TASKRUN
 #error "the io_uring backend needs <linux/io_uring.h> from Linux 6.1 or newer to build"
@@ -40,12 +41,16 @@ struct UringRing {
   void *cq_map;  // rings_map itself with IORING_FEAT_SINGLE_MMAP
   size_t cq_size;
   size_t sqes_size;
+  pid_t creator;  // a forked child must leave the parent's requests alone
 };
 
 // Creates a ring of at least `entries` SQEs with IORING_SETUP_* `flags` and maps it. Returns
 // false with errno set (ENOSYS, EPERM, EINVAL for unknown flags, ENOMEM...).
 bool uring_open(UringRing *ring, unsigned entries, unsigned flags);
-// Unmaps and closes the ring. Touches nothing a forked parent shares: its ring lives on.
+// Unmaps and closes the ring. In the process that created it, every request still in flight is
+// cancelled and completed first: left to the kernel, the cancellation runs after the close and
+// interrupts this thread's system calls with EINTR, more than once. In a forked child it touches
+// nothing the parent shares: the parent's ring lives on.
 void uring_close(UringRing *ring);
 
 int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned count);

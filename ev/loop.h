@@ -190,6 +190,12 @@ ev_tstamp monotonic_now();
 
 void queue_event(ev_loop *loop, ev_watcher *w, int events);
 
+inline bool anything_pending(const ev_loop *loop) {
+  for (const auto &queue : loop->pending)
+    if (queue.count) return true;
+  return false;
+}
+
 // Runs what is pending through the ev_set_invoke_pending_cb hook, which libev calls even when
 // nothing is pending (programs may count the calls). With the default hook that empty call is
 // skipped: nothing is pending when the scan has come down to priority 0 with its queue empty

@@ -32,14 +32,6 @@ void idles_reify(ev_loop *loop) {
   }
 }
 
-// Only fds the backend rejected while the change list was applied can be pending here: their
-// EV_ERROR should not wait for the next event or timeout.
-bool anything_pending(const ev_loop *loop) {
-  for (const auto &queue : loop->pending)
-    if (queue.count) return true;
-  return false;
-}
-
 ev_tstamp compute_wait(ev_loop *loop, ev_tstamp prev_mn_now) {
   ev_tstamp wait = kMaxBlock;
   if (loop->timers.count && loop->timers[0].at - loop->mn_now < wait)
@@ -64,6 +56,8 @@ ev_tstamp compute_wait(ev_loop *loop, ev_tstamp prev_mn_now) {
 
 void wait_for_events(ev_loop *loop, int run_flags) {
   ev_tstamp wait = 0.;
+  // Only fds the backend rejected while the change list was applied can be pending here: their
+  // EV_ERROR should not wait for the next event or timeout.
   bool may_block = !(run_flags & EVRUN_NOWAIT) && !loop->idle_count && loop->active_count &&
                    !anything_pending(loop);
   // An iteration that will not block skips the wakeup fence and the clock read that measures

@@ -315,3 +315,60 @@ TEST_CASE("EV_WRITE stays quiet on a full socket and arrives once the peer drain
   CHECK(trace.front() == Firing{"writer", EV_WRITE});
   ev_io_stop(loop, &writer.w);
 }
+
+namespace {
+
+// Runs one blocking iteration (EVRUN_ONCE) with a 50 ms timer and says whether the timer ended
+// it: false means the backend woke the loop before, for something else.
+bool iteration_blocks_until_timer(struct ev_loop *loop) {
+  Trace trace;
+  Traced<ev_timer> timer(trace, "timer");
+  ev_timer_set(&timer.w, 0.05, 0.);
+  ev_timer_start(loop, &timer.w);
+  ev_run(loop, EVRUN_ONCE);
+  bool fired = !trace.empty();
+  ev_timer_stop(loop, &timer.w);
+  return fired;
+}
+
+enum class StopCase { kNotReady, kLeftReady, kClosed };
+
+// In a child process of its own: the kernel's teardown of rings that earlier tests closed
+// interrupts this process's waits with EINTR (docs/io_uring.md), which would end an iteration
+// early. Exit status: bit 0 set if the first blocking iteration after the stop ran until the
+// timer, bit 1 if the second did.
+int blocking_after_stop(StopCase stop_case) {
+  LoopGuard loop;
+  PipeFds pipe = make_pipe();
+  Trace trace;
+  Traced<ev_io> reader(trace, "reader");
+  ev_io_set(&reader.w, pipe.read_end.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+  ev_run(loop, EVRUN_NOWAIT);  // the fd is registered (armed) with the kernel now
+  if (stop_case != StopCase::kNotReady) {
+    write_byte(pipe.write_end.get());
+    if (!run_until(loop, [&] { return !trace.empty(); })) return 100;
+  }
+  ev_io_stop(loop, &reader.w);  // with the byte, if any, still unread
+  if (stop_case == StopCase::kClosed) pipe.read_end.close();
+  int result = iteration_blocks_until_timer(loop) ? 1 : 0;
+  return result | (iteration_blocks_until_timer(loop) ? 2 : 0);
+}
+
+int exit_code_of(StopCase stop_case) {
+  ChildStatus status = run_in_child([stop_case] { return blocking_after_stop(stop_case); });
+  return status.exited ? status.exit_code : -1;
+}
+
+}  // namespace
+
+TEST_CASE("stopping a watcher wakes the loop only where libev's backend would", "[io]") {
+  bool lingering_backend = test_backend() == EVBACKEND_EPOLL || test_backend() == EVBACKEND_IOURING;
+  // An fd that is not ready: no wake-up on any backend.
+  CHECK(exit_code_of(StopCase::kNotReady) == 3);
+  // An fd left ready by its callback: epoll (and io_uring, which follows it) still has it
+  // registered and wakes once; select and poll forget it.
+  CHECK(exit_code_of(StopCase::kLeftReady) == (lingering_backend ? 2 : 3));
+  // The same fd closed after the stop: epoll forgets a closed fd, so no backend wakes.
+  CHECK(exit_code_of(StopCase::kClosed) == 3);
+}
