@@ -377,10 +377,9 @@ bool lingering_fd_ready(ev_loop *loop, UringState &state) {
   return false;  // POLLNVAL only: closed, and epoll forgets a closed fd
 }
 
-// Whether this poll has something for the loop: a watcher queued, or lingering readiness. The
-// loop only blocks with nothing pending, so anything pending now came from this poll.
+// Whether this poll has something for the loop: a watcher queued, or lingering readiness.
 bool has_news(const ev_loop *loop, const UringState &state) {
-  return state.woken || anything_pending(loop);
+  return state.woken || loop->events_queued != state.events_queued_before;
 }
 
 // Rounded up to whole microseconds: waking before the timer is due costs an extra iteration.
@@ -409,8 +408,8 @@ bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
   UringRing &ring = state.ring;
   // Fds still queued after the flush (re-arms of events reaped meanwhile, or everything after
   // the ring had to be replaced half-way) are the next iteration's, which must come at once.
-  bool wait = timeout > 0. && !uring_cq_ready(&ring) && !has_news(loop, state) &&
-              !state.queued.count;
+  bool wait =
+      timeout > 0. && !uring_cq_ready(&ring) && !has_news(loop, state) && !state.queued.count;
   if (wait && !(state.features & kUringExtArg)) {
     add_timeout(loop, state, timeout_ns_of(timeout));  // making room for it may reap
     wait = !has_news(loop, state) && !state.queued.count;
@@ -438,6 +437,7 @@ bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
 void uring_poll(ev_loop *loop, ev_tstamp timeout) {
   UringState &state = state_of(loop);
   state.woken = false;
+  state.events_queued_before = loop->events_queued;
   if (!ensure_issuer(loop, state)) return;
   // The wait is measured from the clock read that computed it.
   ev_tstamp deadline = loop->mn_now + timeout;
@@ -473,6 +473,6 @@ unsigned uring_test_ring_entries(ev_loop *loop) {
 }
 
 const BackendOps io_uring_backend = {"io_uring",   EVBACKEND_IOURING, uring_init, uring_destroy,
-                                     uring_modify, uring_poll,        1e-6};
+                                     uring_modify, uring_poll,        1e-6,       true};
 
 }  // namespace evring

@@ -56,6 +56,7 @@ struct UringState {
   // The poll saw readiness that must end the wait although no watcher is queued for it (see
   // "lingering" in io_uring.cc).
   bool woken;
+  unsigned events_queued_before;  // the loop's count when this poll began
   Vec<int> queued;  // fds whose kernel registration differs from what the core wants
   // Fds whose last watcher stopped after their one-shot poll had completed, with the mask they
   // had: checked once before the loop blocks.

@@ -26,6 +26,9 @@ struct BackendOps {
   void (*poll)(ev_loop *loop, double timeout);
   // The smallest nonzero wait the mechanism can express: shorter waits are rounded up to it.
   double min_wait;
+  // Whether its kernel object (an epoll set, a ring) is shared with the parent after a fork, so
+  // that the child must build its own. select and poll keep their state, and their order.
+  bool rebuilt_after_fork;
 };
 
 extern const BackendOps select_backend;

@@ -6,6 +6,7 @@
 #include "children.h"
 #include "fd.h"
 #include "lifecycle.h"
+#include "periodics.h"
 #include "signals.h"
 #include "stats.h"
 #include "wakeup.h"
@@ -68,10 +69,11 @@ void backend_restart(ev_loop *loop) {
 
 void loop_after_fork(ev_loop *loop) {
   loop->forked = false;
-  backend_restart(loop);
+  if (loop->backend->rebuilt_after_fork) backend_restart(loop);
   stat_after_fork(loop);
   wakeup_after_fork(loop);
   signals_after_fork(loop);
+  periodics_after_fork(loop);
 }
 
 }  // namespace evring

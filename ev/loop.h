@@ -102,6 +102,8 @@ struct ev_loop {
   // Pending watchers, one queue per priority; invoked from the back of each queue.
   evring::Vec<evring::PendingSlot> pending[evring::kNumPriorities];
   int pending_priority;            // the level ev_invoke_pending is working on
+  // Events queued so far (wrapping): tells whether a step of the iteration queued any.
+  unsigned events_queued;
   ev_watcher pending_placeholder;  // takes the slot of a watcher stopped while pending
 
   // Fds.
@@ -111,6 +113,8 @@ struct ev_loop {
   // Timers and periodics: 4-ary min-heaps (heap.h).
   evring::Vec<evring::HeapNode> timers;
   evring::Vec<evring::HeapNode> periodics;
+  bool periodic_started;  // a periodic was started in this loop (see ev_periodic_start)
+  ev_watcher clock_recheck;  // fed after a fork: re-reads the wall clock for the periodics
   evring::Vec<ev_watcher_time *> expired;  // collected per reify, fed in expiry order
 
   // Watchers kept in plain arrays; `active` is the array position + 1.
@@ -190,11 +194,6 @@ ev_tstamp monotonic_now();
 
 void queue_event(ev_loop *loop, ev_watcher *w, int events);
 
-inline bool anything_pending(const ev_loop *loop) {
-  for (const auto &queue : loop->pending)
-    if (queue.count) return true;
-  return false;
-}
 
 // Runs what is pending through the ev_set_invoke_pending_cb hook, which libev calls even when
 // nothing is pending (programs may count the calls). With the default hook that empty call is

@@ -6,6 +6,7 @@
 namespace evring {
 
 void queue_event(ev_loop *loop, ev_watcher *w, int events) {
+  ++loop->events_queued;
   int pri = priority_index(w);
   if (w->pending) {
     loop->pending[pri][w->pending - 1].events |= events;

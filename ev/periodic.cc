@@ -21,28 +21,33 @@ ev_tstamp floor_of(ev_tstamp x) {
   return truncated > x ? truncated - 1. : truncated;
 }
 
-// Next point of the grid offset + k * interval strictly after now.
+// The first point after now of the grid offset + k * interval. The grid is located with the
+// interval raised to kMinInterval and then walked with the interval itself, as libev does, so
+// tiny intervals land where they land under libev.
 ev_tstamp next_on_grid(const ev_periodic *w, ev_tstamp now) {
   ev_tstamp interval = w->interval > kMinInterval ? w->interval : kMinInterval;
   ev_tstamp at = w->offset + interval * floor_of((now - w->offset) / interval);
   while (at <= now) {
-    ev_tstamp next = at + interval;
+    ev_tstamp next = at + w->interval;
     if (next == at) return now;  // out of floating-point resolution
     at = next;
   }
   return at;
 }
 
-// A callback that returns the past (or NaN) would make the periodic fire in a tight loop.
-ev_tstamp ask_callback(ev_periodic *w, ev_tstamp now) {
+// Right after the periodic fired, a time in the past would make it fire again and again (libev
+// asserts there), so it is raised to now. At start and when rescheduled (ev_resume, clock
+// jumps) the answer is kept as it is, as libev does. NaN, which would wedge the heap, is now.
+ev_tstamp ask_callback(ev_periodic *w, ev_tstamp now, bool just_fired) {
   ev_tstamp at = w->reschedule_cb(w, now);
-  return at >= now ? at : now;
+  if (isnan(at)) return now;
+  return just_fired && at < now ? now : at;
 }
 
 // Due time for a periodic that repeats; false for a one-shot one.
-bool next_due(ev_periodic *w, ev_tstamp now, ev_tstamp *at) {
+bool next_due(ev_periodic *w, ev_tstamp now, ev_tstamp *at, bool just_fired = false) {
   if (w->reschedule_cb) {
-    *at = ask_callback(w, now);
+    *at = ask_callback(w, now, just_fired);
     return true;
   }
   if (w->interval > 0.) {
@@ -60,7 +65,7 @@ void periodics_reify(ev_loop *loop) {
   do {
     ev_periodic *w = reinterpret_cast<ev_periodic *>(heap[0].watcher);
     ev_tstamp at;
-    if (next_due(w, loop->rt_now, &at)) {
+    if (next_due(w, loop->rt_now, &at, true)) {
       w->at = heap[0].at = at;
       heap_down(heap, 0);
     } else {
@@ -69,6 +74,19 @@ void periodics_reify(ev_loop *loop) {
     loop->expired.push(reinterpret_cast<ev_watcher_time *>(w));
   } while (heap.count && heap[0].at < loop->rt_now);
   feed_expired(loop, EV_PERIODIC);
+}
+
+void recheck_clock(ev_loop *loop, ev_watcher *, int) {
+  loop->rt_now = ev_time();
+  periodics_reschedule(loop);
+}
+
+// libev's wall-clock timerfd is made again in a forked child, which reschedules the periodics
+// then and once more from the watcher it feeds (at EV_MINPRI): reschedule callbacks see both.
+void periodics_after_fork(ev_loop *loop) {
+  if (!loop->periodic_started) return;
+  recheck_clock(loop, &loop->clock_recheck, 0);
+  queue_event(loop, &loop->clock_recheck, EV_CUSTOM);
 }
 
 void periodics_reschedule(ev_loop *loop) {
@@ -86,6 +104,15 @@ using namespace evring;
 
 void ev_periodic_start(ev_loop *loop, ev_periodic *w) noexcept {
   if (w->active) return;
+  // libev watches the wall clock with a timerfd from the loop's first periodic on (unless
+  // EVFLAG_NOTIMERFD), and setting it up refreshes ev_now() and reschedules the periodics: a
+  // first periodic is computed from the current time, not the iteration's.
+  if (!loop->periodic_started && !(loop->flags & EVFLAG_NOTIMERFD)) {
+    loop->periodic_started = true;
+    loop->clock_recheck.cb = recheck_clock;
+    loop->clock_recheck.priority = EV_MINPRI;
+    recheck_clock(loop, &loop->clock_recheck, 0);
+  }
   if (isnan(w->interval) || w->interval < 0.) w->interval = 0.;
   ev_tstamp at;
   if (!next_due(w, loop->rt_now, &at)) at = isnan(w->offset) ? loop->rt_now : w->offset;

@@ -54,12 +54,13 @@ ev_tstamp compute_wait(ev_loop *loop, ev_tstamp prev_mn_now) {
   return wait;
 }
 
-void wait_for_events(ev_loop *loop, int run_flags) {
+// `errors_queued`: the change list just killed fds (the backend refused them), whose EV_ERROR
+// should not wait for the next event or timeout (libev would block). Anything else pending,
+// left by an ev_set_invoke_pending_cb hook or fed after a fork, waits as under libev.
+void wait_for_events(ev_loop *loop, int run_flags, bool errors_queued) {
   ev_tstamp wait = 0.;
-  // Only fds the backend rejected while the change list was applied can be pending here: their
-  // EV_ERROR should not wait for the next event or timeout.
   bool may_block = !(run_flags & EVRUN_NOWAIT) && !loop->idle_count && loop->active_count &&
-                   !anything_pending(loop);
+                   !errors_queued;
   // An iteration that will not block skips the wakeup fence and the clock read that measures
   // the wait from after the callbacks (libev pays both in every iteration); the clock read
   // after the poll is what ev_now() and the timers see.
@@ -131,8 +132,9 @@ int ev_run(ev_loop *loop, int flags) {
     if (loop->forked) loop_after_fork(loop);
     if (loop->backend_needs_rebuild) backend_restart(loop);
     // The guards keep the common iteration (nothing changed, nothing expired) free of calls.
+    unsigned queued_before_reify = loop->events_queued;
     if (loop->fd_changes.count) fd_reify(loop);
-    wait_for_events(loop, flags);
+    wait_for_events(loop, flags, loop->events_queued != queued_before_reify);
     if (loop->timers.count) timers_reify(loop);
     if (loop->periodics.count) periodics_reify(loop);
     if (loop->idle_count) idles_reify(loop);

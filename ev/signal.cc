@@ -84,7 +84,9 @@ void attach(ev_loop *loop, int signum) {
   sigfillset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   sigaction(signum, &action, nullptr);
-  if (!(loop->flags & EVFLAG_NOSIGMASK)) set_thread_mask(SIG_UNBLOCK, signum);
+  // libev 4.33 unblocks the signal in the calling thread only under EVFLAG_NOSIGMASK, the
+  // reverse of what its manual says; programs written against it see that, so evring does too.
+  if (loop->flags & EVFLAG_NOSIGMASK) set_thread_mask(SIG_UNBLOCK, signum);
 }
 
 void detach(ev_loop *loop, int signum) {

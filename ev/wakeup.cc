@@ -100,8 +100,9 @@ void wakeup_after_fork(ev_loop *loop) {
   close_fds(loop->wakeup);
   open_fds(loop->wakeup);
   start_watcher(loop);
-  // Whatever the parent had been told before the fork is ours to look at too.
-  on_wakeup(loop, &loop->wakeup.watcher, 0);
+  // Whatever the parent had been told before the fork is ours to look at too: fed (at
+  // EV_MAXPRI) rather than handled here, so async and signal callbacks fall where libev's do.
+  queue_event(loop, reinterpret_cast<ev_watcher *>(&loop->wakeup.watcher), EV_CUSTOM);
 }
 
 void wakeup_destroy(ev_loop *loop) {
