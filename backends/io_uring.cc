@@ -459,6 +459,15 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
   if (state.must_grow) grow_ring(loop, state);
 }
 
+void uring_submit(ev_loop *loop) {
+  UringState &state = state_of(loop);
+  if (!state.queued.count || !ensure_issuer(loop, state)) return;
+  flush_queued(loop, state);
+  // Without IORING_ENTER_GETEVENTS and without reaping: the completions must stay in the ring,
+  // whose fd the embedding loop watches.
+  uring_enter(&state.ring, 0, 0, -1);
+}
+
 }  // namespace
 
 io_uring_sqe *next_sqe(ev_loop *loop, UringState &state) {
@@ -473,6 +482,7 @@ unsigned uring_test_ring_entries(ev_loop *loop) {
 }
 
 const BackendOps io_uring_backend = {"io_uring",   EVBACKEND_IOURING, uring_init, uring_destroy,
-                                     uring_modify, uring_poll,        1e-6,       true};
+                                     uring_modify, uring_poll,        1e-6,       true,
+                                     uring_submit};
 
 }  // namespace evring

@@ -78,7 +78,7 @@ void poll_poll(ev_loop *loop, ev_tstamp timeout) {
 
 }  // namespace
 
-const BackendOps poll_backend = {"poll",      EVBACKEND_POLL, poll_init, poll_destroy,
-                                 poll_modify, poll_poll,      1e-3,      false};
+const BackendOps poll_backend = {"poll",    EVBACKEND_POLL, poll_init, poll_destroy, poll_modify,
+                                 poll_poll, 1e-3,           false,     nullptr};
 
 }  // namespace evring

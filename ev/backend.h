@@ -29,6 +29,10 @@ struct BackendOps {
   // Whether its kernel object (an epoll set, a ring) is shared with the parent after a fork, so
   // that the child must build its own. select and poll keep their state, and their order.
   bool rebuilt_after_fork;
+  // Optional: hands registrations the backend keeps for its next poll to the kernel now,
+  // without waiting or reporting. An embedding loop calls it before it blocks on this loop's
+  // backend fd, which would otherwise not become ready for fds whose polls wait to be re-armed.
+  void (*submit)(ev_loop *loop);
 };
 
 extern const BackendOps select_backend;

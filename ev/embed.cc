@@ -44,6 +44,7 @@ void before_blocking(ev_loop *loop, ev_prepare *prepare, int) {
     fd_reify(other);
     ev_run(other, EVRUN_NOWAIT);
   }
+  if (other->backend->submit) other->backend->submit(other);
   if (w->io.fd == other->backend_fd &&
       reinterpret_cast<uintptr_t>(w->io.data) == uintptr_t(other->backend_generation))
     return;

@@ -7,10 +7,13 @@
 
 namespace {
 
-// The loop to embed: epoll is the embeddable backend on Linux.
+// The loop to embed: epoll unless told otherwise (io_uring is embeddable too).
 class EmbeddableLoop {
  public:
-  EmbeddableLoop() : loop_(ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV)) { REQUIRE(loop_); }
+  explicit EmbeddableLoop(unsigned backend = EVBACKEND_EPOLL)
+      : loop_(ev_loop_new(backend | EVFLAG_NOENV)) {
+    REQUIRE(loop_);
+  }
   ~EmbeddableLoop() { ev_loop_destroy(loop_); }
   EmbeddableLoop(const EmbeddableLoop &) = delete;
   EmbeddableLoop &operator=(const EmbeddableLoop &) = delete;
@@ -221,4 +224,31 @@ TEST_CASE("evring reports EV_ERROR for embedding a loop whose backend is not emb
   ev_run(outer, EVRUN_NOWAIT);
   CHECK(trace == Trace{{"embed", EV_ERROR}});
   ev_loop_destroy(poll_loop);
+}
+
+TEST_CASE("an embedded io_uring loop delivers every event, one wake-up after another",
+          "[embed][io_uring]") {
+  if (!(ev_recommended_backends() & EVBACKEND_IOURING)) {
+    WARN("skipped: io_uring is not usable on this kernel");
+    return;
+  }
+  LoopGuard outer;
+  EmbeddableLoop inner(EVBACKEND_IOURING);
+  ByteReader reader;
+  ev_io_start(inner, &reader.w);
+  ev_embed embed;
+  ev_embed_init(&embed, nullptr, inner);
+  ev_embed_start(outer, &embed);
+  // Each byte arrives while the outer loop sleeps: the inner loop's poll must have been
+  // re-armed (after the previous byte's callback) before the outer loop blocked.
+  for (char byte : std::string("abc")) {
+    WakerThread writer(outer, [&] { write_unchecked(reader.pipe.write_end.get(), byte); });
+    bool received = run_until(
+        outer, [&] { return !reader.received.empty() && reader.received.back() == byte; });
+    CHECK(writer.finish());
+    REQUIRE(received);
+  }
+  CHECK(reader.received == "abc");
+  ev_embed_stop(outer, &embed);
+  ev_io_stop(inner, &reader.w);
 }
