@@ -167,7 +167,7 @@ void flush_queued(ev_loop *loop, UringState &state) {
   int later = state.queued.count - count;
   if (later) memmove(state.queued.items, state.queued.items + count, sizeof(int) * size_t(later));
   state.queued.count = later;
-  epoll_set_arm(loop, state);
+  if (state.epoll_members || state.epoll_stale) epoll_set_arm(loop, state);
 }
 
 // ---- completions --------------------------------------------------------------------------

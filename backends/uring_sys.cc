@@ -140,13 +140,6 @@ bool uring_supports_ops(const UringRing *ring, const uint8_t *ops, int count) {
   return true;
 }
 
-io_uring_sqe *uring_get_sqe(UringRing *ring) {
-  if (uring_sq_pending(ring) >= ring->sq_entries) return nullptr;
-  io_uring_sqe *sqe = &ring->sqes[ring->sq_filled++ & ring->sq_mask];
-  memset(sqe, 0, sizeof *sqe);
-  return sqe;
-}
-
 int uring_enter(UringRing *ring, unsigned min_complete, unsigned flags, int64_t timeout_ns) {
   // Release: the kernel must see the SQEs' contents once it sees the new tail.
   __atomic_store_n(ring->sq_tail, ring->sq_filled, __ATOMIC_RELEASE);

@@ -58,13 +58,18 @@ int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned c
 // to answer the question counts as implementing none of them.
 bool uring_supports_ops(const UringRing *ring, const uint8_t *ops, int count);
 
-// A zeroed SQE to fill in (stale fields from the slot's previous use would change the meaning
-// of the request), or nullptr when the submission queue is full.
-io_uring_sqe *uring_get_sqe(UringRing *ring);
-
 // SQEs filled in that the kernel has not consumed yet.
 inline unsigned uring_sq_pending(const UringRing *ring) {
   return ring->sq_filled - __atomic_load_n(ring->sq_head, __ATOMIC_ACQUIRE);
+}
+
+// A zeroed SQE to fill in (stale fields from the slot's previous use would change the meaning
+// of the request), or nullptr when the submission queue is full. Inline: one per re-arm.
+inline io_uring_sqe *uring_get_sqe(UringRing *ring) {
+  if (uring_sq_pending(ring) >= ring->sq_entries) return nullptr;
+  io_uring_sqe *sqe = &ring->sqes[ring->sq_filled++ & ring->sq_mask];
+  __builtin_memset(sqe, 0, sizeof *sqe);
+  return sqe;
 }
 
 // IORING_SQ_* flags the kernel raises: CQ_OVERFLOW, TASKRUN (completions wait for us to enter).
