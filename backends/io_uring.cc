@@ -420,9 +420,14 @@ bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
   bool kernel_has_news = kernel_flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW);
   if (!wait && !kernel_has_news && !uring_sq_pending(&ring)) return true;
   int64_t timeout_ns = wait && (state.features & kUringExtArg) ? timeout_ns_of(timeout) : -1;
+  unsigned handlers_before = loop->wakeup.handlers_in_wait.load(std::memory_order_relaxed);
   loop_release(loop);
   int result = uring_enter(&ring, wait ? 1 : 0, IORING_ENTER_GETEVENTS, timeout_ns);
   loop_acquire(loop);
+  // The kernel restarted the wait after a signal handler ran (SA_RESTART): end the iteration
+  // as the other backends' EINTR does.
+  if (wait && loop->wakeup.handlers_in_wait.load(std::memory_order_relaxed) != handlers_before)
+    return false;
   if (result == -EEXIST) {
     // The ring is another task's (see ensure_issuer): the next iteration builds ours.
     state.issuer_refused = true;
@@ -446,7 +451,10 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     if (timeout > 0. && lingering_fd_ready(loop, state)) timeout = 0.;
     state.lingering.count = 0;
   }
-  while (submit_and_wait(loop, state, timeout)) {
+  for (;;) {
+    // Interrupted by a signal: the iteration ends with nothing reported, as epoll_wait's EINTR
+    // ends libev's; the completions (the wakeup fd's, most likely) are the next iteration's.
+    if (!submit_and_wait(loop, state, timeout)) return;
     reap(loop, state);
     if (timeout <= 0. || has_news(loop, state) || state.must_grow) break;
     // Only completions without news (a removed poll's cancellation) ended the wait: wait on,
@@ -455,7 +463,6 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     if (timeout <= 0.) break;
     flush_queued(loop, state);
   }
-  reap(loop, state);
   if (state.must_grow) grow_ring(loop, state);
 }
 

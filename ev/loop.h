@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <pthread.h>
 
 // Inside the library `ev_loop` names the struct, not libev 3's ev_loop() function.
 #define EV_COMPAT3 0
@@ -60,6 +61,11 @@ struct Wakeup {
   std::atomic<int> write_skipped{0};
   std::atomic<int> signals_pending{0};
   std::atomic<int> asyncs_pending{0};
+  // Signal handlers that ran in the thread while it was blocked in the backend: epoll_wait,
+  // poll and select fail with EINTR then (libev's iteration ends), while io_uring_enter is
+  // restarted, so the io_uring backend compares this count around its wait.
+  std::atomic<unsigned> handlers_in_wait{0};
+  std::atomic<pthread_t> blocked_thread{};  // set by wakeup_block_begin
 };
 
 }  // namespace evring

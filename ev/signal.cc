@@ -28,6 +28,12 @@ bool valid_signum(int signum) {
 
 void on_signal(int signum) {
   ev_feed_signal(signum);
+  ev_loop *loop = g_signals[signum].owner.load(std::memory_order_acquire);
+  if (!loop) return;
+  Wakeup &wake = loop->wakeup;
+  if (wake.write_wanted.load(std::memory_order_relaxed) &&
+      pthread_equal(wake.blocked_thread.load(std::memory_order_relaxed), pthread_self()))
+    wake.handlers_in_wait.fetch_add(1, std::memory_order_relaxed);
 }
 
 void on_signal_fd(ev_loop *loop, ev_io *, int) {

@@ -80,6 +80,7 @@ void wakeup_signal(ev_loop *loop, std::atomic<int> &flag) {
 
 bool wakeup_block_begin(ev_loop *loop) {
   Wakeup &wake = loop->wakeup;
+  wake.blocked_thread.store(pthread_self(), std::memory_order_relaxed);
   wake.write_wanted.store(1, std::memory_order_seq_cst);
   return !wake.write_skipped.load(std::memory_order_seq_cst);
 }
