@@ -2,8 +2,6 @@
 // inferred from the kernel version.
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -84,34 +82,12 @@ unsigned probe_kernel() {
 constexpr unsigned kProbed = 1u << 31;
 std::atomic<unsigned> probed_features{0};
 
-void *probe_thread(void *result) {
-  *static_cast<unsigned *>(result) = probe_kernel();
-  return nullptr;
-}
-
-// The probe runs in a thread of its own, with every signal blocked. The kernel tears a closed
-// ring down in the background and then signals each thread that used it (task work), which
-// makes an epoll_wait or io_uring_enter of that thread fail with EINTR some milliseconds later:
-// the caller's thread must not be one of them. A thread that exits settles that at once.
-unsigned probe_kernel_elsewhere() {
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  unsigned features = 0;
-  pthread_t thread;
-  bool started = pthread_create(&thread, nullptr, probe_thread, &features) == 0;
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (!started) return probe_kernel();
-  pthread_join(thread, nullptr);
-  return features;
-}
-
 }  // namespace
 
 unsigned uring_kernel_features() {
   unsigned features = probed_features.load(std::memory_order_acquire);
   if (!features) {
-    features = kProbed | probe_kernel_elsewhere();
+    features = kProbed | probe_kernel();
     probed_features.store(features, std::memory_order_release);
   }
   return features & ~kProbed;

@@ -57,7 +57,7 @@ struct UringState {
   // "lingering" in io_uring.cc).
   bool woken;
   unsigned events_queued_before;  // the loop's count when this poll began
-  Vec<int> queued;  // fds whose kernel registration differs from what the core wants
+  Vec<int> queued;                // fds whose kernel registration differs from what the core wants
   // Fds whose last watcher stopped after their one-shot poll had completed, with the mask they
   // had: checked once before the loop blocks.
   Vec<pollfd> lingering;
