@@ -2,7 +2,9 @@
 // inferred from the kernel version.
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -93,8 +95,26 @@ unsigned uring_kernel_features() {
   return features & ~kProbed;
 }
 
+// Answered without creating a ring: the kernel interrupts a thread's next epoll_wait with EINTR
+// some milliseconds after it closes a ring the thread created, and asking which backends exist
+// must not do that to a program that then runs epoll. A setup with no entries fails with
+// EINVAL where io_uring exists and may be used, and with ENOSYS or EPERM (no io_uring,
+// kernel.io_uring_disabled, seccomp) where it may not. Every io_uring kernel has the poll
+// opcodes; the rest is probed when the first io_uring loop is made (uring_kernel_features),
+// and a loop that finds it lacking falls back to epoll.
 bool io_uring_usable() {
-  return uring_kernel_features() & kUringUsable;
+  static std::atomic<int> answer{0};  // 0: not asked yet, 1: usable, 2: not
+  int known = answer.load(std::memory_order_acquire);
+  if (!known) {
+    io_uring_params params;
+    memset(&params, 0, sizeof params);
+    int saved_errno = errno;
+    bool exists = syscall(__NR_io_uring_setup, 0, &params) < 0 && errno == EINVAL;
+    errno = saved_errno;
+    known = exists ? 1 : 2;
+    answer.store(known, std::memory_order_release);
+  }
+  return known == 1;
 }
 
 }  // namespace evring

@@ -40,7 +40,8 @@ extern const BackendOps poll_backend;
 extern const BackendOps epoll_backend;
 extern const BackendOps io_uring_backend;
 
-// Whether this kernel lets the process use io_uring as io_uring_backend needs it (probed once).
+// Whether this kernel lets the process use io_uring (asked once, without creating a ring; the
+// features the backend needs are probed when the first io_uring loop is made).
 bool io_uring_usable();
 
 }  // namespace evring

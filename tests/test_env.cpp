@@ -5,7 +5,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
 #include <string>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 namespace {
 
@@ -89,4 +93,32 @@ TEST_CASE("EVFLAG_NOENV makes the loop ignore EVRING_BACKEND and LIBEV_FLAGS", "
   ScopedEnv poll_backend("EVRING_BACKEND", "poll");
   CHECK(backend_for_flags(EVFLAG_NOENV) == expected);
   CHECK(backend_for_flags(EVBACKEND_EPOLL | EVFLAG_NOENV) == EVBACKEND_EPOLL);
+}
+
+// Run by the test below in a fresh process (so that nothing is cached yet): the first backend
+// query of the process must create no io_uring ring, since the kernel's teardown of a closed
+// ring interrupts the thread's next epoll_wait with EINTR.
+TEST_CASE("(child) a backend query leaves the thread's epoll_wait alone", "[.backend-query]") {
+  CHECK((ev_recommended_backends() & EVBACKEND_EPOLL) != 0);
+  int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  REQUIRE(epoll_fd >= 0);
+  epoll_event event;
+  int interrupted = 0;
+  for (int i = 0; i < 4; ++i)
+    if (epoll_wait(epoll_fd, &event, 1, 30) < 0 && errno == EINTR) ++interrupted;
+  close(epoll_fd);
+  CHECK(interrupted == 0);
+}
+
+TEST_CASE("asking which backends exist creates no ring that would interrupt epoll_wait later",
+          "[evring][env][io_uring]") {
+  ChildStatus status = run_in_child([] {
+    int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    dup2(null_fd, STDOUT_FILENO);
+    dup2(null_fd, STDERR_FILENO);
+    execl("/proc/self/exe", "evring_tests", "[.backend-query]", static_cast<char *>(nullptr));
+    return 127;
+  });
+  REQUIRE(status.exited);
+  CHECK(status.exit_code == 0);
 }
