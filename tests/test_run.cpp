@@ -96,7 +96,7 @@ TEST_CASE("ev_break(EVBREAK_ONE) leaves only the innermost ev_run", "[run]") {
   LoopGuard loop;
   std::vector<std::string> log;
   DepthTimer inner(log, "inner", 0.002, [](struct ev_loop *l) { ev_break(l, EVBREAK_ONE); });
-  DepthTimer later(log, "later", 0.030);
+  DepthTimer later(log, "later", 0.250);  // far enough that load cannot merge it with "inner"
   DepthTimer outer(log, "outer", 0.001, [&](struct ev_loop *l) {
     ev_timer_start(l, &inner.w);
     ev_run(l, 0);
@@ -116,7 +116,7 @@ TEST_CASE("ev_break(EVBREAK_ALL) leaves every nested ev_run", "[run]") {
   LoopGuard loop;
   std::vector<std::string> log;
   DepthTimer inner(log, "inner", 0.002, [](struct ev_loop *l) { ev_break(l, EVBREAK_ALL); });
-  DepthTimer later(log, "later", 0.030);
+  DepthTimer later(log, "later", 0.250);  // far enough that load cannot merge it with "inner"
   DepthTimer outer(log, "outer", 0.001, [&](struct ev_loop *l) {
     ev_timer_start(l, &inner.w);
     ev_run(l, 0);
