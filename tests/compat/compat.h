@@ -80,6 +80,31 @@ static inline void show_state(void *watcher) {
          !!ev_is_pending(watcher));
 }
 
+/* A check watcher that prints the end of every iteration, so that the number of iterations is
+ * part of the trace. It does not keep the loop running: trace_iterations() unreferences the
+ * loop, stop_tracing_iterations() references it again before stopping the watcher. */
+static inline ev_check *iteration_tracer(void) {
+  static ev_check tracer;
+  return &tracer;
+}
+
+static inline void trace_iteration_end(struct ev_loop *loop, ev_check *w, int revents) {
+  (void)w;
+  (void)revents;
+  printf("  end of iteration %u\n", ev_iteration(loop));
+}
+
+static inline void trace_iterations(struct ev_loop *loop) {
+  ev_check_init(iteration_tracer(), trace_iteration_end);
+  ev_check_start(loop, iteration_tracer());
+  ev_unref(loop);
+}
+
+static inline void stop_tracing_iterations(struct ev_loop *loop) {
+  ev_ref(loop);
+  ev_check_stop(loop, iteration_tracer());
+}
+
 /* Prints long sequences of numbers compactly, twenty to a line; end_columns() finishes the
  * last line and starts the count afresh. */
 static int column_count;

@@ -7,7 +7,6 @@
 
 static int fds[2];
 static ev_io reader;
-static ev_check tracer;
 static ev_timer stopper, writer, finisher;
 
 static void on_stopper(struct ev_loop *loop, ev_timer *w, int revents) {
@@ -22,14 +21,7 @@ static void on_writer(struct ev_loop *loop, ev_timer *w, int revents) {
 
 static void on_finisher(struct ev_loop *loop, ev_timer *w, int revents) {
   trace(loop, w, revents);
-  ev_ref(loop); /* undoes the ev_unref before stopping the unreferenced watcher */
-  ev_check_stop(loop, &tracer);
-}
-
-static void on_check(struct ev_loop *loop, ev_check *w, int revents) {
-  (void)w;
-  (void)revents;
-  printf("  end of iteration %u\n", ev_iteration(loop));
+  stop_tracing_iterations(loop);
 }
 
 static void start_timer(struct ev_loop *loop, ev_timer *timer,
@@ -47,9 +39,7 @@ int main(void) {
   ev_io_init(&reader, TRACE_CB(ev_io), fds[0], EV_READ);
   reader.data = "reader";
   ev_io_start(loop, &reader);
-  ev_check_init(&tracer, on_check);
-  ev_check_start(loop, &tracer);
-  ev_unref(loop); /* the check watcher alone does not keep the loop running */
+  trace_iterations(loop);
   start_timer(loop, &stopper, on_stopper, 0.02, "stopper");
   start_timer(loop, &writer, on_writer, 0.05, "writer");
   start_timer(loop, &finisher, on_finisher, 0.1, "finisher");

@@ -22,7 +22,6 @@ static const char *const scenario_names[] = {
 static enum scenario current;
 static int fds[2];
 static ev_io reader;
-static ev_check tracer;
 static ev_timer stopper, finisher;
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
@@ -43,14 +42,7 @@ static void on_stopper(struct ev_loop *loop, ev_timer *w, int revents) {
 
 static void on_finisher(struct ev_loop *loop, ev_timer *w, int revents) {
   trace(loop, w, revents);
-  ev_ref(loop); /* undoes the ev_unref before stopping the unreferenced watcher */
-  ev_check_stop(loop, &tracer);
-}
-
-static void on_check(struct ev_loop *loop, ev_check *w, int revents) {
-  (void)w;
-  (void)revents;
-  printf("  end of iteration %u\n", ev_iteration(loop));
+  stop_tracing_iterations(loop);
 }
 
 static void run_scenario(const void *arg) {
@@ -60,9 +52,7 @@ static void run_scenario(const void *arg) {
   ev_io_init(&reader, on_readable, fds[0], EV_READ);
   reader.data = "reader";
   ev_io_start(loop, &reader);
-  ev_check_init(&tracer, on_check);
-  ev_check_start(loop, &tracer);
-  ev_unref(loop); /* the check watcher alone does not keep the loop running */
+  trace_iterations(loop);
   if (current == STOPPED_BY_TIMER || current == STOPPED_THEN_WRITTEN) {
     ev_timer_init(&stopper, on_stopper, 0.02, 0.);
     stopper.data = "stopper";

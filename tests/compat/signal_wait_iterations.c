@@ -9,14 +9,6 @@
 
 #include "compat.h"
 
-static ev_check tracer;
-
-static void on_check(struct ev_loop *loop, ev_check *w, int revents) {
-  (void)w;
-  (void)revents;
-  printf("  end of iteration %u\n", ev_iteration(loop));
-}
-
 static void on_child(struct ev_loop *loop, ev_child *w, int revents) {
   trace(loop, w, revents);
   printf("  exit status %d\n", WEXITSTATUS(w->rstatus));
@@ -26,17 +18,6 @@ static void on_child(struct ev_loop *loop, ev_child *w, int revents) {
 static void on_usr1(struct ev_loop *loop, ev_signal *w, int revents) {
   trace(loop, w, revents);
   ev_signal_stop(loop, w);
-}
-
-static void start_tracing(struct ev_loop *loop) {
-  ev_check_init(&tracer, on_check);
-  ev_check_start(loop, &tracer);
-  ev_unref(loop); /* the check watcher alone does not keep the loop running */
-}
-
-static void stop_tracing(struct ev_loop *loop) {
-  ev_ref(loop);
-  ev_check_stop(loop, &tracer);
 }
 
 static void child_exits(const void *arg) {
@@ -52,9 +33,9 @@ static void child_exits(const void *arg) {
   ev_child_init(&child, on_child, pid, 0);
   child.data = "child";
   ev_child_start(loop, &child);
-  start_tracing(loop);
+  trace_iterations(loop);
   int result = ev_run(loop, 0);
-  stop_tracing(loop);
+  stop_tracing_iterations(loop);
   printf("  run returned %d after %u iterations\n", result, ev_iteration(loop));
 }
 
@@ -73,9 +54,9 @@ static void child_sends_usr1(const void *arg) {
     kill(parent, SIGUSR1);
     _exit(0);
   }
-  start_tracing(loop);
+  trace_iterations(loop);
   int result = ev_run(loop, 0);
-  stop_tracing(loop);
+  stop_tracing_iterations(loop);
   printf("  run returned %d after %u iterations\n", result, ev_iteration(loop));
   /* The default loop reaps the child itself (libev's SIGCHLD watcher), or the case's exit does. */
 }
