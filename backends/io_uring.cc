@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "uring_state.h"
+#include "wakeup.h"
 
 namespace evring {
 
@@ -420,14 +421,13 @@ bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
   bool kernel_has_news = kernel_flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW);
   if (!wait && !kernel_has_news && !uring_sq_pending(&ring)) return true;
   int64_t timeout_ns = wait && (state.features & kUringExtArg) ? timeout_ns_of(timeout) : -1;
-  unsigned handlers_before = loop->wakeup.handlers_in_wait.load(std::memory_order_relaxed);
+  unsigned handlers_before = wakeup_handler_runs(loop);
   loop_release(loop);
   int result = uring_enter(&ring, wait ? 1 : 0, IORING_ENTER_GETEVENTS, timeout_ns);
   loop_acquire(loop);
   // The kernel restarted the wait after a signal handler ran (SA_RESTART): end the iteration
   // as the other backends' EINTR does.
-  if (wait && loop->wakeup.handlers_in_wait.load(std::memory_order_relaxed) != handlers_before)
-    return false;
+  if (wait && wakeup_handler_runs(loop) != handlers_before) return false;
   if (result == -EEXIST) {
     // The ring is another task's (see ensure_issuer): the next iteration builds ours.
     state.issuer_refused = true;

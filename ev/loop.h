@@ -61,9 +61,7 @@ struct Wakeup {
   std::atomic<int> write_skipped{0};
   std::atomic<int> signals_pending{0};
   std::atomic<int> asyncs_pending{0};
-  // Signal handlers that ran in the thread while it was blocked in the backend: epoll_wait,
-  // poll and select fail with EINTR then (libev's iteration ends), while io_uring_enter is
-  // restarted, so the io_uring backend compares this count around its wait.
+  // Signal handlers that ran in the thread while it was blocked (wakeup_note_handler).
   std::atomic<unsigned> handlers_in_wait{0};
   std::atomic<pthread_t> blocked_thread{};  // set by wakeup_block_begin
 };
@@ -107,7 +105,7 @@ struct ev_loop {
 
   // Pending watchers, one queue per priority; invoked from the back of each queue.
   evring::Vec<evring::PendingSlot> pending[evring::kNumPriorities];
-  int pending_priority;            // the level ev_invoke_pending is working on
+  int pending_priority;  // the level ev_invoke_pending is working on
   // Events queued so far (wrapping): tells whether a step of the iteration queued any.
   unsigned events_queued;
   ev_watcher pending_placeholder;  // takes the slot of a watcher stopped while pending
@@ -119,7 +117,7 @@ struct ev_loop {
   // Timers and periodics: 4-ary min-heaps (heap.h).
   evring::Vec<evring::HeapNode> timers;
   evring::Vec<evring::HeapNode> periodics;
-  bool periodic_started;  // a periodic was started in this loop (see ev_periodic_start)
+  bool periodic_started;     // a periodic was started in this loop (see ev_periodic_start)
   ev_watcher clock_recheck;  // fed after a fork: re-reads the wall clock for the periodics
   evring::Vec<ev_watcher_time *> expired;  // collected per reify, fed in expiry order
 
@@ -199,7 +197,6 @@ void time_update(ev_loop *loop);
 ev_tstamp monotonic_now();
 
 void queue_event(ev_loop *loop, ev_watcher *w, int events);
-
 
 // Runs what is pending through the ev_set_invoke_pending_cb hook, which libev calls even when
 // nothing is pending (programs may count the calls). With the default hook that empty call is

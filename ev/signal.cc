@@ -26,14 +26,17 @@ bool valid_signum(int signum) {
   return signum > 0 && signum < NSIG;
 }
 
-void on_signal(int signum) {
-  ev_feed_signal(signum);
+// Marks the signal pending and wakes its owner; returns the owner, if any.
+ev_loop *mark_signal(int signum) {
   ev_loop *loop = g_signals[signum].owner.load(std::memory_order_acquire);
-  if (!loop) return;
-  Wakeup &wake = loop->wakeup;
-  if (wake.write_wanted.load(std::memory_order_relaxed) &&
-      pthread_equal(wake.blocked_thread.load(std::memory_order_relaxed), pthread_self()))
-    wake.handlers_in_wait.fetch_add(1, std::memory_order_relaxed);
+  if (!loop) return nullptr;
+  g_signals[signum].pending.store(1, std::memory_order_release);
+  wakeup_signal(loop, loop->wakeup.signals_pending);
+  return loop;
+}
+
+void on_signal(int signum) {
+  if (ev_loop *loop = mark_signal(signum)) wakeup_note_handler(loop);
 }
 
 void on_signal_fd(ev_loop *loop, ev_io *, int) {
@@ -148,11 +151,7 @@ void signals_after_fork(ev_loop *loop) {
 using namespace evring;
 
 void ev_feed_signal(int signum) noexcept {
-  if (!valid_signum(signum)) return;
-  ev_loop *loop = g_signals[signum].owner.load(std::memory_order_acquire);
-  if (!loop) return;
-  g_signals[signum].pending.store(1, std::memory_order_release);
-  wakeup_signal(loop, loop->wakeup.signals_pending);
+  if (valid_signum(signum)) mark_signal(signum);
 }
 
 void ev_feed_signal_event(ev_loop *loop, int signum) noexcept {

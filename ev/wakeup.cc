@@ -95,6 +95,13 @@ void wakeup_block_end(ev_loop *loop) {
     queue_event(loop, reinterpret_cast<ev_watcher *>(&wake.watcher), EV_CUSTOM);
 }
 
+void wakeup_note_handler(ev_loop *loop) {
+  Wakeup &wake = loop->wakeup;
+  if (wake.write_wanted.load(std::memory_order_relaxed) &&
+      pthread_equal(wake.blocked_thread.load(std::memory_order_relaxed), pthread_self()))
+    wake.handlers_in_wait.fetch_add(1, std::memory_order_relaxed);
+}
+
 void wakeup_after_fork(ev_loop *loop) {
   if (!loop->wakeup.watcher.active) return;
   stop_watcher(loop);

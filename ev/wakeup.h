@@ -20,6 +20,13 @@ void wakeup_signal(ev_loop *loop, std::atomic<int> &flag);
 bool wakeup_block_begin(ev_loop *loop);
 // After the backend's poll, blocking or not: delivers a wakeup that did not write.
 void wakeup_block_end(ev_loop *loop);
+// Called by the signal handler: counts the run if it interrupted this loop's blocked thread.
+// epoll_wait, poll and select then fail with EINTR and libev's iteration ends; io_uring_enter
+// is restarted instead, so the io_uring backend compares wakeup_handler_runs around its wait.
+void wakeup_note_handler(ev_loop *loop);
+inline unsigned wakeup_handler_runs(const ev_loop *loop) {
+  return loop->wakeup.handlers_in_wait.load(std::memory_order_relaxed);
+}
 // In a forked child: the eventfd is shared with the parent, so make a new one.
 void wakeup_after_fork(ev_loop *loop);
 void wakeup_destroy(ev_loop *loop);
