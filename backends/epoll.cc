@@ -162,8 +162,8 @@ void epoll_poll(ev_loop *loop, ev_tstamp timeout) {
 
 }  // namespace
 
-const BackendOps epoll_backend = {"epoll",      EVBACKEND_EPOLL, epoll_init, epoll_destroy,
-                                  epoll_modify, epoll_poll,      1e-3,       true,
-                                  nullptr};
+const BackendOps epoll_backend = {
+    "epoll", EVBACKEND_EPOLL, epoll_init, epoll_destroy, epoll_modify, epoll_poll, 1e-3,
+    true,    nullptr,         false};
 
 }  // namespace evring

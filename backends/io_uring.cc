@@ -168,7 +168,7 @@ void flush_queued(ev_loop *loop, UringState &state) {
   int later = state.queued.count - count;
   if (later) memmove(state.queued.items, state.queued.items + count, sizeof(int) * size_t(later));
   state.queued.count = later;
-  if (state.epoll_members || state.epoll_stale) epoll_set_arm(loop, state);
+  if (state.epoll_members || state.epoll_lingering || state.epoll_stale) epoll_set_arm(loop, state);
 }
 
 // ---- completions --------------------------------------------------------------------------
@@ -359,10 +359,15 @@ void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
   UringState &state = state_of(loop);
   FdEntry &entry = loop->fds[fd];
   if (old_mask == new_mask) entry.backend_flags |= kRebind;
-  // A poll still pending is removed, and reports if the fd was ready by then; one that has
-  // completed leaves the fd's readiness to check before blocking.
-  if (!new_mask && old_mask && !armed_mask(entry) && !(entry.backend_flags & kInEpollSet))
-    state.lingering.push(pollfd{fd, short(poll_bits(uint8_t(old_mask))), 0});
+  // The last watcher stopped. A poll that has completed leaves the fd's readiness to check
+  // before blocking. A poll still pending is removed, and reports if the fd was ready by then;
+  // an fd that becomes ready later is for the epoll set to notice.
+  if (!new_mask && old_mask && !(entry.backend_flags & kInEpollSet)) {
+    if (!armed_mask(entry))
+      state.lingering.push(pollfd{fd, short(poll_bits(uint8_t(old_mask))), 0});
+    else
+      epoll_set_linger(state, fd, entry, uint8_t(old_mask));
+  }
   queue(state, fd, entry);
 }
 
@@ -488,8 +493,8 @@ unsigned uring_test_ring_entries(ev_loop *loop) {
   return loop->backend == &io_uring_backend ? state_of(loop).ring.sq_entries : 0;
 }
 
-const BackendOps io_uring_backend = {"io_uring",   EVBACKEND_IOURING, uring_init, uring_destroy,
-                                     uring_modify, uring_poll,        1e-6,       true,
-                                     uring_submit};
+const BackendOps io_uring_backend = {
+    "io_uring", EVBACKEND_IOURING, uring_init, uring_destroy, uring_modify, uring_poll, 1e-6,
+    true,       uring_submit,      true};
 
 }  // namespace evring

@@ -79,6 +79,6 @@ void poll_poll(ev_loop *loop, ev_tstamp timeout) {
 }  // namespace
 
 const BackendOps poll_backend = {"poll",    EVBACKEND_POLL, poll_init, poll_destroy, poll_modify,
-                                 poll_poll, 1e-3,           false,     nullptr};
+                                 poll_poll, 1e-3,           false,     nullptr,      false};
 
 }  // namespace evring

@@ -110,8 +110,8 @@ void select_poll(ev_loop *loop, ev_tstamp timeout) {
 
 }  // namespace
 
-const BackendOps select_backend = {"select",      EVBACKEND_SELECT, select_init, select_destroy,
-                                   select_modify, select_poll,      1e-6,        false,
-                                   nullptr};
+const BackendOps select_backend = {
+    "select", EVBACKEND_SELECT, select_init, select_destroy, select_modify, select_poll, 1e-6,
+    false,    nullptr,          false};
 
 }  // namespace evring

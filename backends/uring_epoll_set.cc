@@ -10,6 +10,9 @@ namespace evring {
 
 namespace {
 
+// In a lingering registration's data, beside the fd (at most kMaxRingFd) and its generation.
+constexpr uint64_t kLingerTag = uint64_t(1) << 31;
+
 void epoll_set_open(UringState &state) {
   state.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (state.epoll_fd < 0) fatal_syserr("evring: epoll_create1 (io_uring fallback set)");
@@ -21,10 +24,12 @@ void epoll_set_open(UringState &state) {
 // was closed here; the set is rebuilt from the fd table to get rid of it.
 void epoll_set_rebuild(ev_loop *loop, UringState &state) {
   state.epoll_stale = false;
+  state.epoll_lingering = false;
   close(state.epoll_fd);
   epoll_set_open(state);
   for (int fd = 0; fd < loop->fds.count; ++fd) {
     FdEntry &entry = loop->fds[fd];
+    entry.backend_flags &= uint8_t(~kLingerItem);
     if (!(entry.backend_flags & kInEpollSet)) continue;
     set_armed(entry, 0, 0);
     epoll_set_register(loop, state, fd, entry);
@@ -64,12 +69,38 @@ void epoll_set_register(ev_loop *loop, UringState &state, int fd, FdEntry &entry
   fd_kill(loop, fd);
 }
 
+void epoll_set_linger(UringState &state, int fd, FdEntry &entry, uint8_t mask) {
+  if (state.epoll_fd < 0) epoll_set_open(state);
+  epoll_event event{};
+  event.events = poll_bits(mask) | EPOLLONESHOT;
+  event.data.u64 = uint64_t(uint32_t(fd)) | kLingerTag | (uint64_t(entry.generation) << 32);
+  // The registration of an earlier stop stays (disabled once it fired) until its file closes.
+  int op = entry.backend_flags & kLingerItem ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  int other_op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  if (epoll_ctl(state.epoll_fd, op, fd, &event) < 0 &&
+      ((errno != ENOENT && errno != EEXIST) ||
+       epoll_ctl(state.epoll_fd, other_op, fd, &event) < 0)) {
+    // Closed already (EBADF), or a file epoll refuses (EPERM): nothing can wake the loop.
+    entry.backend_flags &= uint8_t(~kLingerItem);
+    return;
+  }
+  entry.backend_flags |= kLingerItem;
+  state.epoll_lingering = true;
+}
+
 void epoll_set_report(ev_loop *loop, UringState &state) {
   int ready = epoll_wait(state.epoll_fd, state.epoll_events.items, state.epoll_events.capacity, 0);
   for (int i = 0; i < ready; ++i) {
     const epoll_event &event = state.epoll_events[i];
-    int fd = int(uint32_t(event.data.u64));
-    if (!fd_generation_current(loop, fd, uint32_t(event.data.u64 >> 32)) ||
+    int fd = int(uint32_t(event.data.u64 & ~kLingerTag));
+    uint32_t generation = uint32_t(event.data.u64 >> 32);
+    if (event.data.u64 & kLingerTag) {
+      // Still unwatched since it was stopped: wake once. Watched again: its poll reports it.
+      if (fd_generation_current(loop, fd, generation) && !loop->fds[fd].registered)
+        state.woken = true;
+      continue;
+    }
+    if (!fd_generation_current(loop, fd, generation) ||
         !(loop->fds[fd].backend_flags & kInEpollSet)) {
       state.epoll_stale = true;
       continue;
@@ -84,7 +115,7 @@ void epoll_set_report(ev_loop *loop, UringState &state) {
 // members that are still ready are reported again.
 void epoll_set_arm(ev_loop *loop, UringState &state) {
   if (state.epoll_stale) epoll_set_rebuild(loop, state);
-  if (state.epoll_armed || !state.epoll_members) return;
+  if (state.epoll_armed || !(state.epoll_members || state.epoll_lingering)) return;
   io_uring_sqe *sqe = next_sqe(loop, state);
   sqe->opcode = IORING_OP_POLL_ADD;
   sqe->fd = state.epoll_fd;

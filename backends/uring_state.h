@@ -42,7 +42,9 @@ constexpr uint8_t kArmedMask = EV_READ | EV_WRITE | EVRING_EDGE;
 constexpr uint8_t kQueued = 0x04;      // in UringState::queued
 constexpr uint8_t kRebind = 0x08;      // the fd may name a new file: never update its poll
 constexpr uint8_t kInEpollSet = 0x10;  // io_uring refused to poll it (-EINVAL)
-static_assert((kArmedMask & (kQueued | kRebind | kInEpollSet)) == 0, "flag bits overlap");
+constexpr uint8_t kLingerItem = 0x20;  // has (or had) a lingering registration in the epoll set
+static_assert((kArmedMask & (kQueued | kRebind | kInEpollSet | kLingerItem)) == 0,
+              "flag bits overlap");
 
 struct UringState {
   UringRing ring;
@@ -61,9 +63,11 @@ struct UringState {
   // Fds whose last watcher stopped after their one-shot poll had completed, with the mask they
   // had: checked once before the loop blocks.
   Vec<pollfd> lingering;
-  // The internal epoll set, polled through the ring, for fds io_uring cannot poll.
+  // The internal epoll set, polled through the ring, for fds io_uring cannot poll, and for
+  // lingering fds whose last watcher stopped while their poll was pending.
   int epoll_fd;
   int epoll_members;
+  bool epoll_lingering;  // it may hold lingering registrations: keep it polled
   bool epoll_armed;
   bool epoll_stale;  // it reported a registration we no longer have: rebuild it
   Vec<epoll_event> epoll_events;
@@ -114,6 +118,10 @@ void epoll_set_adopt(UringState &state, FdEntry &entry);
 void epoll_set_leave(UringState &state, int fd, FdEntry &entry);
 // Registers the fd's wanted mask; an fd epoll refuses too is killed.
 void epoll_set_register(ev_loop *loop, UringState &state, int fd, FdEntry &entry);
+// Registers a stopped fd once (EPOLLONESHOT) with `mask`, the events its watchers had: if it
+// becomes ready before it is watched again, the loop wakes once, as libev's epoll backend does.
+// Unlike a poll left in the ring, an epoll registration does not keep the file open.
+void epoll_set_linger(UringState &state, int fd, FdEntry &entry, uint8_t mask);
 // Reports the members' readiness (the set's poll completed).
 void epoll_set_report(ev_loop *loop, UringState &state);
 // Puts the set's own poll in the ring if it has members and none is pending.

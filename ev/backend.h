@@ -33,6 +33,10 @@ struct BackendOps {
   // without waiting or reporting. An embedding loop calls it before it blocks on this loop's
   // backend fd, which would otherwise not become ready for fds whose polls wait to be re-armed.
   void (*submit)(ev_loop *loop);
+  // Whether it reports readiness as the kernel saw it when the fd woke it (io_uring's poll
+  // completions), not as of the poll call (epoll_wait, poll, select). Readiness consumed in
+  // between is still reported then.
+  bool reports_wakeup_readiness;
 };
 
 extern const BackendOps select_backend;

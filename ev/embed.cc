@@ -2,6 +2,7 @@
 // backend fd (an epoll fd, or an io_uring ring fd, is readable while completions or events wait
 // in it) and then either runs the embedded loop once (no callback) or tells the user's callback
 // to ev_embed_sweep.
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,8 +25,17 @@ void watch_backend_fd(ev_loop *loop, ev_embed *w) {
   ev_io_start(loop, &w->io);
 }
 
+// Whether the embedded loop's backend fd still has something. A backend that reports readiness
+// as of the kernel's wake-up may report it after this loop's prepare watcher (before_blocking)
+// has run the embedded loop and taken its events: libev's epoll, polling afterwards, does not.
+bool still_readable(int fd) {
+  pollfd check = {fd, POLLIN, 0};
+  return poll(&check, 1, 0) > 0;
+}
+
 void on_backend_ready(ev_loop *loop, ev_io *io, int) {
   ev_embed *w = embed_containing(io, offsetof(ev_embed, io));
+  if (loop->backend->reports_wakeup_readiness && !still_readable(io->fd)) return;
   if (w->cb) {
     queue_event(loop, reinterpret_cast<ev_watcher *>(w), EV_EMBED);
   } else {

@@ -59,8 +59,8 @@ ev_tstamp compute_wait(ev_loop *loop, ev_tstamp prev_mn_now) {
 // left by an ev_set_invoke_pending_cb hook or fed after a fork, waits as under libev.
 void wait_for_events(ev_loop *loop, int run_flags, bool errors_queued) {
   ev_tstamp wait = 0.;
-  bool may_block = !(run_flags & EVRUN_NOWAIT) && !loop->idle_count && loop->active_count &&
-                   !errors_queued;
+  bool may_block =
+      !(run_flags & EVRUN_NOWAIT) && !loop->idle_count && loop->active_count && !errors_queued;
   // An iteration that will not block skips the wakeup fence and the clock read that measures
   // the wait from after the callbacks (libev pays both in every iteration); the clock read
   // after the poll is what ev_now() and the timers see.

@@ -331,7 +331,7 @@ bool iteration_blocks_until_timer(struct ev_loop *loop) {
   return fired;
 }
 
-enum class StopCase { kNotReady, kLeftReady, kClosed };
+enum class StopCase { kNotReady, kLeftReady, kClosed, kReadyLater };
 
 // In a child process of its own: the kernel's teardown of rings that earlier tests closed
 // interrupts this process's waits with EINTR (docs/io_uring.md), which would end an iteration
@@ -345,12 +345,16 @@ int blocking_after_stop(StopCase stop_case) {
   ev_io_set(&reader.w, pipe.read_end.get(), EV_READ);
   ev_io_start(loop, &reader.w);
   ev_run(loop, EVRUN_NOWAIT);  // the fd is registered (armed) with the kernel now
-  if (stop_case != StopCase::kNotReady) {
+  if (stop_case == StopCase::kLeftReady || stop_case == StopCase::kClosed) {
     write_byte(pipe.write_end.get());
     if (!run_until(loop, [&] { return !trace.empty(); })) return 100;
   }
   ev_io_stop(loop, &reader.w);  // with the byte, if any, still unread
   if (stop_case == StopCase::kClosed) pipe.read_end.close();
+  if (stop_case == StopCase::kReadyLater) {
+    ev_run(loop, EVRUN_NOWAIT);  // the backend has taken the stop in
+    write_byte(pipe.write_end.get());
+  }
   int result = iteration_blocks_until_timer(loop) ? 1 : 0;
   return result | (iteration_blocks_until_timer(loop) ? 2 : 0);
 }
@@ -371,4 +375,7 @@ TEST_CASE("stopping a watcher wakes the loop only where libev's backend would", 
   CHECK(exit_code_of(StopCase::kLeftReady) == (lingering_backend ? 2 : 3));
   // The same fd closed after the stop: epoll forgets a closed fd, so no backend wakes.
   CHECK(exit_code_of(StopCase::kClosed) == 3);
+  // Stopped while not ready, then ready: epoll still has it registered and wakes once; io_uring
+  // has removed its poll (which would keep the file open) and registered it in its epoll set.
+  CHECK(exit_code_of(StopCase::kReadyLater) == (lingering_backend ? 2 : 3));
 }

@@ -1,8 +1,8 @@
 /* An fd whose watcher was stopped while it was not ready, and that becomes ready later while the
  * loop blocks: libev's epoll backend still has it registered and wakes once, with no callback;
- * select and poll do not wake. (evring's io_uring backend cannot keep such a registration
- * without keeping the file open, so it does not wake either: see docs/io_uring.md.) A check
- * watcher traces every iteration. */
+ * select and poll do not wake. (evring's io_uring backend, whose poll would keep the file open,
+ * registers such an fd in its internal epoll set: see docs/io_uring.md.) A check watcher traces
+ * every iteration. */
 #include "compat.h"
 
 static int fds[2];

@@ -49,9 +49,7 @@ backends=${COMPAT_BACKENDS:-1 2 4 4/128 1:select_skips_closed}
 declare -A cross_backend_exceptions=(
   [compat_names]="prints the backend number"
   [loop_misc]="prints the backend number"
-  [embed_basic]="io_uring reports readiness as of the kernel's wake-up, which the embed watcher's sweep consumed before the poll"
   [api_io_modify_reused_fd]="ev_io_modify misused on a reused fd number: epoll lost the closed file's registration, io_uring polls the number"
-  [io_stop_late_ready]="epoll wakes when an fd stopped earlier becomes ready; io_uring cannot keep watching it without holding the file open"
 )
 common_flags=(-std=gnu11 -O1 -g -Wall -Wextra)
 if [ -n "${COMPAT_BUILD_DIR:-}" ]; then
