@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "event_batch.h"
 #include "fd.h"
 
 namespace evring {
@@ -32,6 +33,7 @@ inline uint32_t registration_tag(const FdEntry &entry) {
 
 struct EpollState {
   int epoll_fd;
+  int batch;  // events per epoll_wait (event_batch.h)
   Vec<epoll_event> events;
   Vec<int> always_ready;
 };
@@ -57,8 +59,8 @@ bool epoll_init(ev_loop *loop) {
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) return false;
   auto *state = static_cast<EpollState *>(mem_realloc(nullptr, sizeof(EpollState)));
-  *state = EpollState{epoll_fd, {}, {}};
-  state->events.reserve_zeroed(64);
+  *state = EpollState{epoll_fd, kFirstEventBatch, {}, {}};
+  state->events.reserve_zeroed(state->batch);
   loop->backend_state = state;
   loop->backend_fd = epoll_fd;
   return true;
@@ -135,7 +137,7 @@ void epoll_poll(ev_loop *loop, ev_tstamp timeout) {
   // Rounded up: waking before the timer is due would cost an extra iteration.
   int timeout_ms = int(timeout * 1e3 + 0.9999);
   loop_release(loop);
-  int ready = epoll_wait(state.epoll_fd, state.events.items, state.events.capacity, timeout_ms);
+  int ready = epoll_wait(state.epoll_fd, state.events.items, state.batch, timeout_ms);
   loop_acquire(loop);
   if (ready < 0) {
     if (errno != EINTR) fatal_syserr("evring: epoll_wait");
@@ -156,7 +158,10 @@ void epoll_poll(ev_loop *loop, ev_tstamp timeout) {
     }
     fd_event(loop, fd, got);
   }
-  if (ready == state.events.capacity) state.events.reserve_zeroed(state.events.capacity * 2);
+  if (ready == state.batch) {
+    state.batch = next_event_batch(state.batch);
+    state.events.reserve_zeroed(state.batch);
+  }
   if (state.always_ready.count) report_always_ready(loop, state);
 }
 

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "event_batch.h"
 #include "uring_state.h"
 #include "wakeup.h"
 
@@ -49,6 +50,8 @@ unsigned setup_flags_for(unsigned features) {
 
 // ---- submissions --------------------------------------------------------------------------
 
+// Handles the completions waiting in the ring, up to a batch of events (event_batch.h) per
+// poll: the rest wait for the next iteration.
 void reap(ev_loop *loop, UringState &state);
 bool ensure_issuer(ev_loop *loop, UringState &state);
 
@@ -164,6 +167,12 @@ void flush_queued(ev_loop *loop, UringState &state) {
     entry.backend_flags &= uint8_t(~kQueued);
     reconcile(loop, state, fd, entry);
     entry.backend_flags &= uint8_t(~kRebind);
+    if (entry.backend_flags & kFresh) {
+      if (armed_mask(entry) && !(entry.backend_flags & kInEpollSet))
+        state.fresh.push(fd);
+      else
+        entry.backend_flags &= uint8_t(~kFresh);
+    }
   }
   int later = state.queued.count - count;
   if (later) memmove(state.queued.items, state.queued.items + count, sizeof(int) * size_t(later));
@@ -192,6 +201,7 @@ void poll_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
   int result = cqe.res;
   if (result > 0) {
     fd_event(loop, fd, revents_of(uint32_t(result)));
+    ++state.batch_reported;
   } else if (result == -EINVAL) {
     // Not pollable by io_uring: the re-arm queued above registers it with the epoll set.
     if (!(entry.backend_flags & kInEpollSet)) epoll_set_adopt(state, entry);
@@ -216,25 +226,67 @@ void update_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe)
   }
 }
 
+void handle(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
+  switch (kind_of(cqe.user_data)) {
+    case kPollRequest:
+      poll_completed(loop, state, cqe);
+      break;
+    case kUpdateRequest:
+      update_completed(loop, state, cqe);
+      break;
+    case kEpollSetPoll:
+      state.epoll_armed = false;
+      epoll_set_report(loop, state);
+      break;
+    case kIgnored:
+      break;
+  }
+}
+
+// Whether the completion is that of a one-shot poll armed for a new registration (kFresh).
+bool is_fresh(const ev_loop *loop, const io_uring_cqe &cqe) {
+  if (kind_of(cqe.user_data) != kPollRequest || (cqe.flags & IORING_CQE_F_MORE)) return false;
+  int fd = fd_of(cqe.user_data);
+  return fd < loop->fds.count && (loop->fds[fd].backend_flags & kFresh) &&
+         loop->fds[fd].generation == generation_of(cqe.user_data);
+}
+
+// The fresh completions, after the others. Those that do not fit in the batch are re-armed
+// (which reports them again while they are ready) ahead of the fds reported now, as epoll keeps
+// them ahead of the level-triggered fds it queues again.
+void report_fresh(ev_loop *loop, UringState &state) {
+  int room = state.batch - state.batch_reported;
+  int fitting = state.deferred.count < room ? state.deferred.count : room;
+  for (int i = fitting; i < state.deferred.count; ++i) {
+    int fd = fd_of(state.deferred[i].user_data);
+    FdEntry &entry = loop->fds[fd];
+    set_armed(entry, 0, 0);
+    queue(state, fd, entry);
+  }
+  for (int i = 0; i < fitting; ++i) handle(loop, state, state.deferred[i]);
+  state.deferred.count = 0;
+  for (int fd : state.fresh) loop->fds[fd].backend_flags &= uint8_t(~kFresh);
+  state.fresh.count = 0;
+}
+
+// Completions are handled in the order of epoll's ready list. epoll_ctl puts a new
+// registration whose fd is ready behind the fds that woke before; io_uring completes such a poll
+// when it is submitted, ahead of the wake-ups it processes next. So fresh completions are kept
+// aside (deferred) and handled when the poll ends (report_fresh).
 void reap(ev_loop *loop, UringState &state) {
   UringRing &ring = state.ring;
   unsigned ready = uring_cq_ready(&ring);
   for (unsigned i = 0; i < ready; ++i) {
     const io_uring_cqe &cqe = uring_cqe(&ring, i);
-    switch (kind_of(cqe.user_data)) {
-      case kPollRequest:
-        poll_completed(loop, state, cqe);
-        break;
-      case kUpdateRequest:
-        update_completed(loop, state, cqe);
-        break;
-      case kEpollSetPoll:
-        state.epoll_armed = false;
-        epoll_set_report(loop, state);
-        break;
-      case kIgnored:
-        break;
+    if (is_fresh(loop, cqe)) {
+      state.deferred.push(cqe);
+      continue;
     }
+    if (state.batch_reported == state.batch) {
+      ready = i;
+      break;
+    }
+    handle(loop, state, cqe);
   }
   uring_cq_consume(&ring, ready);
   if ((uring_sq_flags(&ring) & IORING_SQ_CQ_OVERFLOW) ||
@@ -268,6 +320,7 @@ bool replace_ring(ev_loop *loop, UringState &state, unsigned entries) {
     return false;
   }
   uring_close(&old);
+  state.deferred.count = 0;  // their fds are re-armed below
   publish_backend_fd(loop, state);
   ++loop->backend_generation;  // ev_embed must watch the new ring, even under the old number
   for (int fd = 0; fd < loop->fds.count; ++fd) {
@@ -279,22 +332,40 @@ bool replace_ring(ev_loop *loop, UringState &state, unsigned entries) {
   return true;
 }
 
-// The completion queue overflowed: make room for a completion per watched fd, at least twice
-// the size. At the kernel's limit (or the test hook's), the loop moves to epoll.
+unsigned max_entries() {
+  return uring_test_hooks.max_entries ? uring_test_hooks.max_entries : kMaxEntries;
+}
+
+// Submission queue entries, at least `floor`, whose completion queue (twice as large) has room
+// for a completion per watched fd, within the limit.
+unsigned entries_for(unsigned watched, unsigned floor) {
+  unsigned wanted = floor;
+  while (2 * wanted < watched && wanted < max_entries()) wanted *= 2;
+  return wanted < max_entries() ? wanted : max_entries();
+}
+
+// The completion queue overflowed: at least double the ring. At the kernel's limit (or the test
+// hook's), the loop moves to epoll.
 void grow_ring(ev_loop *loop, UringState &state) {
-  unsigned watched = 0;
-  for (int fd = 0; fd < loop->fds.count; ++fd) watched += loop->fds[fd].registered != 0;
   unsigned current = state.ring.sq_entries;
-  unsigned limit = uring_test_hooks.max_entries ? uring_test_hooks.max_entries : kMaxEntries;
-  unsigned wanted = current * 2;
-  while (wanted < watched && wanted < limit) wanted *= 2;
-  if (wanted > limit) wanted = limit;
+  unsigned wanted = entries_for(state.watched, current * 2);
   if (wanted <= current || !replace_ring(loop, state, wanted) || state.ring.sq_entries <= current) {
     state.must_grow = false;
     state.overflow_seen = uring_cq_dropped(&state.ring);
     loop->backend_replacement = &epoll_backend;
     loop->backend_needs_rebuild = true;
   }
+}
+
+// Before arming: with room for every watched fd's one-shot poll, the completion queue never
+// overflows; an overflow costs a new ring, re-armed in fd order, which is not the order in which
+// the fds' events came (epoll's). Without the room (a failed setup, the limit), growing on
+// overflow still loses no event.
+void fit_ring(ev_loop *loop, UringState &state) {
+  if (state.watched <= state.ring.cq_entries || state.ring.sq_entries >= max_entries() ||
+      uring_test_hooks.grow_on_overflow_only)
+    return;
+  replace_ring(loop, state, entries_for(state.watched, state.ring.sq_entries * 2));
 }
 
 // A ring serves the thread that first submitted to it. pthread_self() tells when the loop moved
@@ -329,6 +400,7 @@ bool uring_init(ev_loop *loop) {
   state->features = features;
   state->setup_flags = setup_flags_for(features);
   state->epoll_fd = -1;
+  state->batch = kFirstEventBatch;
   unsigned entries =
       uring_test_hooks.initial_entries ? uring_test_hooks.initial_entries : kDefaultEntries;
   // Even when the probe found io_uring unusable, the attempt tells why (errno).
@@ -351,6 +423,8 @@ void uring_destroy(ev_loop *loop) {
   epoll_set_close(state);
   state.queued.release();
   state.lingering.release();
+  state.fresh.release();
+  state.deferred.release();
   mem_free(&state);
   loop->backend_state = nullptr;
 }
@@ -359,6 +433,11 @@ void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
   UringState &state = state_of(loop);
   FdEntry &entry = loop->fds[fd];
   if (old_mask == new_mask) entry.backend_flags |= kRebind;
+  if (!old_mask != !new_mask) state.watched += new_mask ? 1 : -1;
+  // epoll_ctl puts a ready fd at the end of epoll's ready list, except one already in it: a
+  // level-triggered fd reported by the last poll, which in io_uring terms is an fd whose
+  // one-shot poll has completed (and is queued for re-arming, in that order).
+  if (!old_mask || armed_mask(entry)) entry.backend_flags |= kFresh;
   // The last watcher stopped. A poll that has completed leaves the fd's readiness to check
   // before blocking. A poll still pending is removed, and reports if the fd was ready by then;
   // an fd that becomes ready later is for the epoll set to notice.
@@ -385,7 +464,7 @@ bool lingering_fd_ready(ev_loop *loop, UringState &state) {
 
 // Whether this poll has something for the loop: a watcher queued, or lingering readiness.
 bool has_news(const ev_loop *loop, const UringState &state) {
-  return state.woken || loop->events_queued != state.events_queued_before;
+  return state.woken || loop->events_queued != state.events_queued_before || state.deferred.count;
 }
 
 // Rounded up to whole microseconds: waking before the timer is due costs an extra iteration.
@@ -448,6 +527,8 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
   UringState &state = state_of(loop);
   state.woken = false;
   state.events_queued_before = loop->events_queued;
+  state.batch_reported = 0;
+  fit_ring(loop, state);
   if (!ensure_issuer(loop, state)) return;
   // The wait is measured from the clock read that computed it.
   ev_tstamp deadline = loop->mn_now + timeout;
@@ -461,6 +542,16 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     // ends libev's; the completions (the wakeup fd's, most likely) are the next iteration's.
     if (!submit_and_wait(loop, state, timeout)) return;
     reap(loop, state);
+    // The kernel runs deferred task work (the polls that woke) a share at a time, 20 per run on
+    // Linux 6.13+, and keeps IORING_SQ_TASKRUN raised while some is left: enter again, without
+    // waiting, while the batch has room, so that an iteration sees what epoll_wait would.
+    while ((uring_sq_flags(&state.ring) & IORING_SQ_TASKRUN) &&
+           state.batch_reported < state.batch) {
+      int reported = state.batch_reported;
+      if (!submit_and_wait(loop, state, 0.)) return;
+      reap(loop, state);
+      if (state.batch_reported == reported) break;
+    }
     if (timeout <= 0. || has_news(loop, state) || state.must_grow) break;
     // Only completions without news (a removed poll's cancellation) ended the wait: wait on,
     // after re-arming polls whose update came too late.
@@ -469,6 +560,8 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     flush_queued(loop, state);
   }
   if (state.must_grow) grow_ring(loop, state);
+  report_fresh(loop, state);
+  if (state.batch_reported >= state.batch) state.batch = next_event_batch(state.batch);
 }
 
 void uring_submit(ev_loop *loop) {

@@ -24,6 +24,7 @@ enum UringFeature : unsigned {
 struct UringTestHooks {
   unsigned initial_entries;    // SQ size of a new loop's ring (0: the default)
   unsigned max_entries;        // no ring grows beyond this (0: as far as the kernel allows)
+  bool grow_on_overflow_only;  // no growth to fit the watched fds: overflows drive growth
   unsigned disabled_features;  // UringFeature bits to do without, to exercise the fallbacks
   // POLL_ADD on an fd for which this returns true completes with -EINVAL, as for a file that
   // io_uring cannot poll.

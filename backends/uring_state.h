@@ -43,7 +43,8 @@ constexpr uint8_t kQueued = 0x04;      // in UringState::queued
 constexpr uint8_t kRebind = 0x08;      // the fd may name a new file: never update its poll
 constexpr uint8_t kInEpollSet = 0x10;  // io_uring refused to poll it (-EINVAL)
 constexpr uint8_t kLingerItem = 0x20;  // has (or had) a lingering registration in the epoll set
-static_assert((kArmedMask & (kQueued | kRebind | kInEpollSet | kLingerItem)) == 0,
+constexpr uint8_t kFresh = 0x80;       // its watchers changed: its next poll is a new registration
+static_assert((kArmedMask & (kQueued | kRebind | kInEpollSet | kLingerItem | kFresh)) == 0,
               "flag bits overlap");
 
 struct UringState {
@@ -59,7 +60,12 @@ struct UringState {
   // "lingering" in io_uring.cc).
   bool woken;
   unsigned events_queued_before;  // the loop's count when this poll began
+  int batch;                      // events one poll reports at most (event_batch.h)
+  int batch_reported;             // events this poll has reported
+  unsigned watched;               // fds with watchers
   Vec<int> queued;                // fds whose kernel registration differs from what the core wants
+  Vec<int> fresh;                 // fds with kFresh, whose poll went into the ring this iteration
+  Vec<io_uring_cqe> deferred;     // completions of fresh polls, handled when the poll ends
   // Fds whose last watcher stopped after their one-shot poll had completed, with the mask they
   // had: checked once before the loop blocks.
   Vec<pollfd> lingering;

@@ -331,6 +331,7 @@ TEST_CASE("a 2-entry ring grows when thousands of ready fds overflow it, losing 
   if (!io_uring_available()) return;
   HooksGuard hooks;
   uring_test_hooks.initial_entries = 2;
+  uring_test_hooks.grow_on_overflow_only = true;
   UringLoop loop;
   REQUIRE(evring::uring_test_ring_entries(loop) == 2);
   ReadyFlood flood(loop, 3000);
@@ -349,22 +350,51 @@ TEST_CASE("a ring that overflows at its size limit hands the loop to epoll, losi
   HooksGuard hooks;
   uring_test_hooks.initial_entries = 2;
   uring_test_hooks.max_entries = 8;
+  uring_test_hooks.grow_on_overflow_only = true;
   UringLoop loop;
   ReadyFlood flood(loop, 1000);
+  run_nowait(loop);
+  REQUIRE(ev_backend(loop) == EVBACKEND_IOURING);
+  // 1000 completions overflow the ring, which grows to 8 entries and overflows again.
   flood.flood();
   auto all_fired = [&] { return flood.fired() == flood.size(); };
   REQUIRE(run_until(loop, all_fired, 20.));
-  REQUIRE(ev_backend(loop) == EVBACKEND_IOURING);
-  CHECK(evring::uring_test_ring_entries(loop) == 8);
-  flood.flood();  // overflows the ring that cannot grow any more
+  CHECK(ev_backend(loop) == EVBACKEND_EPOLL);
+  run_nowait(loop, 2);
+  CHECK(flood.max_calls() == 1);
+  flood.flood();
   auto all_fired_twice = [&] { return flood.fired(2) == flood.size(); };
   REQUIRE(run_until(loop, all_fired_twice, 20.));
-  CHECK(ev_backend(loop) == EVBACKEND_EPOLL);
   run_nowait(loop, 2);
   CHECK(flood.max_calls() == 2);
   // The loop goes on working on epoll.
   write_byte(flood.write_end(7));
   REQUIRE(run_until(loop, [&] { return flood.reader(7).calls == 3; }));
+}
+
+TEST_CASE("a ring grows to fit its watched fds before arming them, so a flood cannot overflow",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  HooksGuard hooks;
+  uring_test_hooks.initial_entries = 2;
+  UringLoop loop;
+  ReadyFlood flood(loop, 1000);
+  run_nowait(loop);
+  // A completion queue (twice the submission queue) with room for a completion per fd.
+  CHECK(evring::uring_test_ring_entries(loop) == 512);
+  flood.flood();
+  // epoll's batches: 64 events, then 130, 262, 680 (libev's sizes), in the order they came.
+  std::vector<int> per_iteration;
+  for (int total = 0; total < flood.size() && per_iteration.size() < 10;) {
+    int before = total;
+    run_nowait(loop);
+    total = 0;
+    for (int i = 0; i < flood.size(); ++i) total += flood.reader(i).calls;
+    per_iteration.push_back(total - before);
+  }
+  CHECK(per_iteration == std::vector<int>{64, 130, 262, 544});
+  CHECK(evring::uring_test_ring_entries(loop) == 512);
+  CHECK(flood.max_calls() == 1);
 }
 
 TEST_CASE("an fd closed and reused while its poll is in flight gets no stale event",

@@ -50,6 +50,10 @@ declare -A cross_backend_exceptions=(
   [compat_names]="prints the backend number"
   [loop_misc]="prints the backend number"
   [api_io_modify_reused_fd]="ev_io_modify misused on a reused fd number: epoll lost the closed file's registration, io_uring polls the number"
+  [fdx_dup]="closes and dup2()s watched fds behind the loop's back: epoll keeps or forgets the file's registration, io_uring reports EBADF as EV_ERROR"
+  [fdx_reuse_in_cb]="closes a watched fd behind the loop's back: epoll forgets it silently, io_uring reports EBADF as EV_ERROR"
+  [fdx_reuse_wakeup]="a stopped fd's number is taken by a new ready file nobody watches: io_uring checks the number before blocking and wakes once, epoll's registration went with the old file"
+  [fdx_stop_close_reuse]="a stopped fd's number is taken by a new ready file nobody watches: io_uring checks the number before blocking and wakes once, epoll's registration went with the old file"
 )
 common_flags=(-std=gnu11 -O1 -g -Wall -Wextra)
 if [ -n "${COMPAT_BUILD_DIR:-}" ]; then
