@@ -51,8 +51,8 @@ unsigned setup_flags_for(unsigned features) {
 // ---- submissions --------------------------------------------------------------------------
 
 // Handles the completions waiting in the ring, up to a batch of events (event_batch.h) per
-// poll: the rest wait for the next iteration.
-void reap(ev_loop *loop, UringState &state);
+// poll: the rest wait for the next iteration. Returns how many it took from the ring.
+unsigned reap(ev_loop *loop, UringState &state);
 bool ensure_issuer(ev_loop *loop, UringState &state);
 
 // Hands the queued SQEs to the kernel without waiting, to make room in the submission queue.
@@ -182,7 +182,9 @@ void flush_queued(ev_loop *loop, UringState &state) {
 
 // ---- completions --------------------------------------------------------------------------
 
-void poll_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
+// Inline, as handle().
+__attribute__((always_inline)) inline void poll_completed(ev_loop *loop, UringState &state,
+                                                          const io_uring_cqe &cqe) {
   int fd = fd_of(cqe.user_data);
   uint32_t generation = generation_of(cqe.user_data);
   if (fd >= loop->fds.count) return;
@@ -226,7 +228,9 @@ void update_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe)
   }
 }
 
-void handle(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
+// Inline: reap() calls it once per completion.
+__attribute__((always_inline)) inline void handle(ev_loop *loop, UringState &state,
+                                                  const io_uring_cqe &cqe) {
   switch (kind_of(cqe.user_data)) {
     case kPollRequest:
       poll_completed(loop, state, cqe);
@@ -273,12 +277,13 @@ void report_fresh(ev_loop *loop, UringState &state) {
 // registration whose fd is ready behind the fds that woke before; io_uring completes such a poll
 // when it is submitted, ahead of the wake-ups it processes next. So fresh completions are kept
 // aside (deferred) and handled when the poll ends (report_fresh).
-void reap(ev_loop *loop, UringState &state) {
+unsigned reap(ev_loop *loop, UringState &state) {
   UringRing &ring = state.ring;
   unsigned ready = uring_cq_ready(&ring);
+  bool fresh_in_flight = state.fresh.count;
   for (unsigned i = 0; i < ready; ++i) {
     const io_uring_cqe &cqe = uring_cqe(&ring, i);
-    if (is_fresh(loop, cqe)) {
+    if (fresh_in_flight && is_fresh(loop, cqe)) {
       state.deferred.push(cqe);
       continue;
     }
@@ -292,6 +297,7 @@ void reap(ev_loop *loop, UringState &state) {
   if ((uring_sq_flags(&ring) & IORING_SQ_CQ_OVERFLOW) ||
       uring_cq_dropped(&ring) != state.overflow_seen)
     state.must_grow = true;
+  return ready;
 }
 
 // ---- rings --------------------------------------------------------------------------------
@@ -541,16 +547,15 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     // Interrupted by a signal: the iteration ends with nothing reported, as epoll_wait's EINTR
     // ends libev's; the completions (the wakeup fd's, most likely) are the next iteration's.
     if (!submit_and_wait(loop, state, timeout)) return;
-    reap(loop, state);
-    // The kernel runs deferred task work (the polls that woke) a share at a time, 20 per run on
-    // Linux 6.13+, and keeps IORING_SQ_TASKRUN raised while some is left: enter again, without
-    // waiting, while the batch has room, so that an iteration sees what epoll_wait would.
-    while ((uring_sq_flags(&state.ring) & IORING_SQ_TASKRUN) &&
-           state.batch_reported < state.batch) {
-      int reported = state.batch_reported;
-      if (!submit_and_wait(loop, state, 0.)) return;
-      reap(loop, state);
-      if (state.batch_reported == reported) break;
+    unsigned reaped = reap(loop, state);
+    // The kernel runs deferred task work (polls that woke, polls cancelled) a share at a time,
+    // 20 per run on Linux 6.13+, and keeps IORING_SQ_TASKRUN raised while some is left: enter
+    // again, without waiting, while that brings completions and the batch has room, so that an
+    // iteration sees what epoll_wait would.
+    if ((uring_sq_flags(&state.ring) & IORING_SQ_TASKRUN) && reaped &&
+        state.batch_reported < state.batch) {
+      timeout = 0.;
+      continue;
     }
     if (timeout <= 0. || has_news(loop, state) || state.must_grow) break;
     // Only completions without news (a removed poll's cancellation) ended the wait: wait on,
