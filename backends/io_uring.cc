@@ -255,18 +255,24 @@ bool is_fresh(const ev_loop *loop, const io_uring_cqe &cqe) {
          loop->fds[fd].generation == generation_of(cqe.user_data);
 }
 
-// The fresh completions, after the others. Those that do not fit in the batch are re-armed
-// (which reports them again while they are ready) ahead of the fds reported now, as epoll keeps
+// A fresh poll that completed is armed again, which reports the fd again while it is ready;
+// unless the fd has a newer registration (an embedding loop's callbacks ran in between).
+void postpone(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
+  int fd = fd_of(cqe.user_data);
+  FdEntry &entry = loop->fds[fd];
+  uint32_t generation = generation_of(cqe.user_data);
+  if (entry.generation != generation || uint32_t(entry.backend_index) != generation) return;
+  set_armed(entry, 0, 0);
+  queue(state, fd, entry);
+}
+
+// The fresh completions, after the others. Those that do not fit in the batch (all of them
+// when the poll was interrupted) are postponed, ahead of the fds reported now, as epoll keeps
 // them ahead of the level-triggered fds it queues again.
-void report_fresh(ev_loop *loop, UringState &state) {
-  int room = state.batch - state.batch_reported;
+void report_fresh(ev_loop *loop, UringState &state, bool interrupted) {
+  int room = interrupted ? 0 : state.batch - state.batch_reported;
   int fitting = state.deferred.count < room ? state.deferred.count : room;
-  for (int i = fitting; i < state.deferred.count; ++i) {
-    int fd = fd_of(state.deferred[i].user_data);
-    FdEntry &entry = loop->fds[fd];
-    set_armed(entry, 0, 0);
-    queue(state, fd, entry);
-  }
+  for (int i = fitting; i < state.deferred.count; ++i) postpone(loop, state, state.deferred[i]);
   for (int i = 0; i < fitting; ++i) handle(loop, state, state.deferred[i]);
   state.deferred.count = 0;
   for (int fd : state.fresh) loop->fds[fd].backend_flags &= uint8_t(~kFresh);
@@ -543,10 +549,14 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     if (timeout > 0. && lingering_fd_ready(loop, state)) timeout = 0.;
     state.lingering.count = 0;
   }
+  bool interrupted = false;
   for (;;) {
     // Interrupted by a signal: the iteration ends with nothing reported, as epoll_wait's EINTR
     // ends libev's; the completions (the wakeup fd's, most likely) are the next iteration's.
-    if (!submit_and_wait(loop, state, timeout)) return;
+    if (!submit_and_wait(loop, state, timeout)) {
+      interrupted = true;
+      break;
+    }
     unsigned reaped = reap(loop, state);
     // The kernel runs deferred task work (polls that woke, polls cancelled) a share at a time,
     // 20 per run on Linux 6.13+, and keeps IORING_SQ_TASKRUN raised while some is left: enter
@@ -564,8 +574,8 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     if (timeout <= 0.) break;
     flush_queued(loop, state);
   }
-  if (state.must_grow) grow_ring(loop, state);
-  report_fresh(loop, state);
+  if (state.must_grow && !interrupted) grow_ring(loop, state);
+  report_fresh(loop, state, interrupted);
   if (state.batch_reported >= state.batch) state.batch = next_event_batch(state.batch);
 }
 
