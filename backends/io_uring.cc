@@ -518,9 +518,14 @@ bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
   if (!wait && !kernel_has_news && !uring_sq_pending(&ring)) return true;
   int64_t timeout_ns = wait && (state.features & kUringExtArg) ? timeout_ns_of(timeout) : -1;
   unsigned handlers_before = wakeup_handler_runs(loop);
-  loop_release(loop);
+  // Only a wait gives the loop away (release/acquire hooks), and uring_poll() makes sure each
+  // poll does that once, as libev's epoll_wait does.
+  if (wait) {
+    loop_release(loop);
+    state.released = true;
+  }
   int result = uring_enter(&ring, wait ? 1 : 0, IORING_ENTER_GETEVENTS, timeout_ns);
-  loop_acquire(loop);
+  if (wait) loop_acquire(loop);
   // The kernel restarted the wait after a signal handler ran (SA_RESTART): end the iteration
   // as the other backends' EINTR does.
   if (wait && wakeup_handler_runs(loop) != handlers_before) return false;
@@ -540,6 +545,7 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
   state.woken = false;
   state.events_queued_before = loop->events_queued;
   state.batch_reported = 0;
+  state.released = false;
   fit_ring(loop, state);
   if (!ensure_issuer(loop, state)) return;
   // The wait is measured from the clock read that computed it.
@@ -573,6 +579,11 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
     timeout = deadline - monotonic_now();
     if (timeout <= 0.) break;
     flush_queued(loop, state);
+  }
+  if (!state.released) {
+    // libev's epoll backend calls the hooks around every epoll_wait, a zero wait included.
+    loop_release(loop);
+    loop_acquire(loop);
   }
   if (state.must_grow && !interrupted) grow_ring(loop, state);
   report_fresh(loop, state, interrupted);

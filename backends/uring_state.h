@@ -62,6 +62,7 @@ struct UringState {
   unsigned events_queued_before;  // the loop's count when this poll began
   int batch;                      // events one poll reports at most (event_batch.h)
   int batch_reported;             // events this poll has reported
+  bool released;                  // this poll has called the loop's release/acquire hooks
   unsigned watched;               // fds with watchers
   Vec<int> queued;                // fds whose kernel registration differs from what the core wants
   Vec<int> fresh;                 // fds with kFresh, whose poll went into the ring this iteration
