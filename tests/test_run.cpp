@@ -71,6 +71,43 @@ TEST_CASE("EVRUN_NOWAIT returns without blocking and reports remaining watchers"
   ev_timer_stop(loop, &timer.w);
 }
 
+namespace {
+
+int hook_releases, hook_acquires;
+void count_release(struct ev_loop *) noexcept {
+  ++hook_releases;
+}
+void count_acquire(struct ev_loop *) noexcept {
+  ++hook_acquires;
+}
+
+}  // namespace
+
+TEST_CASE("the release/acquire hooks run once per iteration, blocking or not, as libev's",
+          "[run]") {
+  LoopGuard loop;
+  hook_releases = hook_acquires = 0;
+  ev_set_loop_release_cb(loop, count_release, count_acquire);
+  Trace trace;
+  Traced<ev_timer> timer(trace, "timer");
+  ev_timer_set(&timer.w, 10., 0.);
+  ev_timer_start(loop, &timer.w);
+  // Non-blocking iterations: libev's backends poll with a zero timeout between the hooks.
+  for (int i = 0; i < 3; ++i) ev_run(loop, EVRUN_NOWAIT);
+  CHECK(hook_releases == 3);
+  CHECK(hook_acquires == 3);
+  // A blocking iteration, ended by a zero timer.
+  Traced<ev_timer> now(trace, "now");
+  ev_timer_set(&now.w, 0.001, 0.);
+  ev_timer_start(loop, &now.w);
+  ev_run(loop, EVRUN_ONCE);
+  CHECK(trace == Trace{{"now", EV_TIMER}});
+  CHECK(hook_releases == 4);
+  CHECK(hook_acquires == 4);
+  ev_set_loop_release_cb(loop, nullptr, nullptr);
+  ev_timer_stop(loop, &timer.w);
+}
+
 TEST_CASE("EVRUN_ONCE blocks for one event, handles it and returns", "[run]") {
   LoopGuard loop;
   PipeFds pipe = make_pipe();
