@@ -45,7 +45,9 @@ unsigned apply_environment(unsigned flags, char *why, size_t why_size) {
   }
   snprintf(why, why_size, "flags 0x%x", flags);
   if (const char *value = secure_getenv("LIBEV_FLAGS")) {
-    flags = unsigned(atoi(value));  // decimal, exactly as libev parses it
+    // Decimal, exactly as libev parses it. As in libev, the fork check stays what the program
+    // asked for: LIBEV_FLAGS can neither turn it on nor off.
+    flags = (unsigned(atoi(value)) & ~unsigned(EVFLAG_FORKCHECK)) | (flags & EVFLAG_FORKCHECK);
     snprintf(why, why_size, "LIBEV_FLAGS=%s", value);
   }
   if (const char *name = secure_getenv("EVRING_BACKEND")) {

@@ -63,6 +63,34 @@ TEST_CASE("EVFLAG_NOENV makes the loop ignore LIBEV_FLAGS", "[core][env]") {
   CHECK(backend_for_flags(EVBACKEND_POLL | EVFLAG_NOENV) == EVBACKEND_POLL);
 }
 
+TEST_CASE("LIBEV_FLAGS does not turn EVFLAG_FORKCHECK off or on", "[core][env][fork]") {
+  ScopedEnv no_evring_backend("EVRING_BACKEND", nullptr);
+  ScopedEnv poll_flags("LIBEV_FLAGS", std::to_string(EVBACKEND_POLL).c_str());
+  // In a child, without ev_loop_fork: the fork watcher runs only under the program's own
+  // EVFLAG_FORKCHECK. Exit status: 1 if it ran.
+  auto fork_noticed = [](unsigned flags) {
+    struct ev_loop *loop = ev_loop_new(flags);
+    REQUIRE(loop);
+    REQUIRE(ev_backend(loop) == EVBACKEND_POLL);
+    Trace trace;
+    Traced<ev_fork> fork_watcher(trace, "fork");
+    ev_fork_start(loop, &fork_watcher.w);
+    ChildStatus status = run_in_child([&] {
+      ev_run(loop, EVRUN_NOWAIT);
+      return trace.empty() ? 0 : 1;
+    });
+    ev_fork_stop(loop, &fork_watcher.w);
+    ev_loop_destroy(loop);
+    return status.exited ? status.exit_code : -1;
+  };
+  CHECK(fork_noticed(EVFLAG_FORKCHECK) == 1);
+  {
+    ScopedEnv forkcheck_flags("LIBEV_FLAGS",
+                              std::to_string(EVBACKEND_POLL | EVFLAG_FORKCHECK).c_str());
+    CHECK(fork_noticed(0) == 0);
+  }
+}
+
 TEST_CASE("EVRING_BACKEND=poll overrides flags 0", "[evring][env]") {
   ScopedEnv no_libev_flags("LIBEV_FLAGS", nullptr);
   ScopedEnv poll_backend("EVRING_BACKEND", "poll");

@@ -54,6 +54,9 @@ declare -A cross_backend_exceptions=(
   [fdx_reuse_in_cb]="closes a watched fd behind the loop's back: epoll forgets it silently, io_uring reports EBADF as EV_ERROR"
   [fdx_reuse_wakeup]="a stopped fd's number is taken by a new ready file nobody watches: io_uring checks the number before blocking and wakes once, epoll's registration went with the old file"
   [fdx_stop_close_reuse]="a stopped fd's number is taken by a new ready file nobody watches: io_uring checks the number before blocking and wakes once, epoll's registration went with the old file"
+  [cfx_io_stale_ready]="an fd drained outside the loop after it woke: io_uring reports the readiness of the wake-up (as libev's io_uring does), epoll checks again"
+  [cfx_io_stale_write]="a pipe drained and refilled outside the loop: io_uring reports the readiness of the wake-up (as libev's io_uring does), epoll checks again"
+  [cfx_fork_signal_async]="its parent drains a pipe the loop was woken for: io_uring reports the readiness of the wake-up, epoll checks again"
 )
 common_flags=(-std=gnu11 -O1 -g -Wall -Wextra)
 if [ -n "${COMPAT_BUILD_DIR:-}" ]; then
