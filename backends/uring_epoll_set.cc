@@ -13,6 +13,16 @@ namespace {
 // In a lingering registration's data, beside the fd (at most kMaxRingFd) and its generation.
 constexpr uint64_t kLingerTag = uint64_t(1) << 31;
 
+// Registers the fd by `op` when evring's view of the set is right, else by the other one:
+// MOD fails with ENOENT once the file was closed (the kernel dropped it), ADD with EEXIST over a
+// registration still there (a lingering one). False when epoll refuses the fd.
+bool set_registration(int epoll_fd, int op, int fd, epoll_event &event) {
+  if (epoll_ctl(epoll_fd, op, fd, &event) == 0) return true;
+  if (errno != (op == EPOLL_CTL_MOD ? ENOENT : EEXIST)) return false;
+  int other_op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+  return epoll_ctl(epoll_fd, other_op, fd, &event) == 0;
+}
+
 void epoll_set_open(UringState &state) {
   state.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (state.epoll_fd < 0) fatal_syserr("evring: epoll_create1 (io_uring fallback set)");
@@ -57,10 +67,8 @@ void epoll_set_register(ev_loop *loop, UringState &state, int fd, FdEntry &entry
   epoll_event event{};
   event.events = poll_bits(entry.registered) | (entry.registered & EVRING_EDGE ? EPOLLET : 0u);
   event.data.u64 = uint64_t(uint32_t(fd)) | (uint64_t(entry.generation) << 32);
-  int op = armed_mask(entry) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (epoll_ctl(state.epoll_fd, op, fd, &event) == 0 ||
-      (op == EPOLL_CTL_MOD && errno == ENOENT &&
-       epoll_ctl(state.epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0)) {
+  if (set_registration(state.epoll_fd, armed_mask(entry) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
+                       event)) {
     set_armed(entry, entry.registered, entry.generation);
     return;
   }
@@ -76,10 +84,7 @@ void epoll_set_linger(UringState &state, int fd, FdEntry &entry, uint8_t mask) {
   event.data.u64 = uint64_t(uint32_t(fd)) | kLingerTag | (uint64_t(entry.generation) << 32);
   // The registration of an earlier stop stays (disabled once it fired) until its file closes.
   int op = entry.backend_flags & kLingerItem ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  int other_op = op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-  if (epoll_ctl(state.epoll_fd, op, fd, &event) < 0 &&
-      ((errno != ENOENT && errno != EEXIST) ||
-       epoll_ctl(state.epoll_fd, other_op, fd, &event) < 0)) {
+  if (!set_registration(state.epoll_fd, op, fd, event)) {
     // Closed already (EBADF), or a file epoll refuses (EPERM): nothing can wake the loop.
     entry.backend_flags &= uint8_t(~kLingerItem);
     return;
