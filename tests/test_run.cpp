@@ -293,6 +293,46 @@ TEST_CASE("ev_set_userdata stores a pointer that ev_userdata returns", "[core][r
   CHECK(ev_userdata(loop) == &anchor);
 }
 
+// python3-gevent calls ev_userdata() on the default loop's pointer after destroying it; libev's
+// default loop lives in static storage, so that works there, and the loop made next is the
+// same object, with the user data, iteration count and release hooks of the destroyed one.
+TEST_CASE("a destroyed default loop's pointer still answers its accessors, as in libev", "[run]") {
+  struct ev_loop *loop = ev_default_loop(test_backend() | EVFLAG_NOENV);
+  REQUIRE(loop);
+  int anchor = 0;
+  ev_set_userdata(loop, &anchor);
+  Trace trace;
+  Traced<ev_timer> timer(trace, "timer");
+  ev_timer_set(&timer.w, 0., 0.);
+  ev_timer_start(loop, &timer.w);
+  run_guarded(loop);
+  REQUIRE(trace.size() == 1);
+  unsigned iterations = ev_iteration(loop);
+  ev_loop_destroy(loop);
+
+  CHECK(ev_userdata(loop) == &anchor);
+  CHECK(ev_backend(loop) == 0u);
+  CHECK(ev_iteration(loop) == iterations);
+  CHECK(ev_depth(loop) == 0u);
+  CHECK(ev_pending_count(loop) == 0u);
+  CHECK_FALSE(ev_is_default_loop(loop));
+  ev_set_loop_release_cb(loop, count_release, count_acquire);
+
+  struct ev_loop *again = ev_default_loop(test_backend() | EVFLAG_NOENV);
+  CHECK(again == loop);
+  CHECK(ev_is_default_loop(again));
+  CHECK(ev_userdata(again) == &anchor);
+  CHECK(ev_iteration(again) == iterations);
+  CHECK(ev_backend(again) == test_backend());
+  hook_releases = hook_acquires = 0;
+  ev_run(again, EVRUN_NOWAIT);
+  CHECK(hook_releases == 1);
+  CHECK(hook_acquires == 1);
+  ev_set_userdata(again, nullptr);
+  ev_set_loop_release_cb(again, nullptr, nullptr);
+  ev_loop_destroy(again);
+}
+
 TEST_CASE("ev_suspend/ev_resume keep a timer's remaining time", "[run]") {
   LoopGuard loop;
   Trace trace;
