@@ -556,6 +556,7 @@ typedef struct evring_op {
 #define evring_op_init(ev, cb, kind, fd, buf, len, flags)     \
   do {                                                        \
     ev_init((ev), (cb));                                      \
+    (ev)->slot = 0;                                           \
     evring_op_set((ev), (kind), (fd), (buf), (len), (flags)); \
   } while (0)
 #define evring_recv_init(ev, cb, fd, buf, len, flags) \
