@@ -39,6 +39,9 @@
 //     list, or dropped without IORING_FEAT_NODROP); a ring cannot be resized while overflowed.
 //  O. An epoll registration outlives the fd closed here while its file is open elsewhere.
 //  P. A removed poll's completion (-ECANCELED) carries no news.
+//  Q. A multishot request being completed refuses removal and cancellation with -EALREADY.
+//  R. The kernel header's io_uring_buf_ring puts its flexible array one struct further in C++
+//     (an empty struct has a size there) than the kernel reads it.
 #include <errno.h>
 #include <string.h>
 

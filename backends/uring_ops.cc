@@ -25,6 +25,7 @@ namespace {
 // The op's record in OpSlot::backend_data.
 struct UringOp {
   uint32_t sq_position;  // the submission queue's tail just after the op's latest SQE
+  int32_t picked;        // the pool buffer evring chose for the request in flight, or -1
   bool in_kernel;        // a request of the op is in the ring (or about to be)
   bool multishot;        // that request is a kernel multishot one
   bool repeat;           // EVRING_MULTISHOT done as one-shot requests submitted again
@@ -65,7 +66,7 @@ void prep_recv_op(ev_loop *loop, UringState &state, io_uring_sqe *sqe, OpSlot &s
   uint32_t len = length_of(picked >= 0 ? pool.size : op.len);
   prep_recv(sqe, op.fd, provided ? nullptr : buf, provided ? 0 : len, provided ? kBufferGroup : -1,
             multishot, data);
-  slot.backend_data[1] = picked >= 0 ? uint32_t(picked) + 1 : 0;
+  uring_op(slot).picked = picked;
 }
 
 // Writes the op's request (the rest of a send-all, the next of a repeated multishot op) into
@@ -117,7 +118,11 @@ void resubmit(ev_loop *loop, UringState &state, OpSlot &slot, int index, bool mo
 bool uring_op_start(ev_loop *loop, OpSlot &slot, int index) {
   UringState &state = state_of(loop);
   if (!(state.op_kinds & (1u << slot.op->kind)) || index > kMaxRingFd) return false;
-  uring_op(slot) = UringOp{};
+  // The ring takes requests once a thread has enabled it: an op started before the loop first
+  // polls must not fill a disabled submission queue. (Another thread that runs the loop later
+  // gets its own ring, and the ops follow: ops_suspend.)
+  if (!ensure_issuer(loop, state)) return false;
+  uring_op(slot) = UringOp{0, -1, false, false, false, false};
   resubmit(loop, state, slot, index, false);
   return true;
 }
@@ -169,7 +174,7 @@ void uring_op_cancel(ev_loop *loop, OpSlot &slot, int index, bool sync) {
     UringRing &ring = state.current.ring;
     prep_nop(&ring.sqes[(uring.sq_position - 1) & ring.sq_mask], user_data(kIgnored, 0, 0));
     uring.in_kernel = false;
-    if (slot.backend_data[1]) pool_put_back(loop, int32_t(slot.backend_data[1] - 1));
+    if (uring.picked >= 0) pool_put_back(loop, uring.picked);
     if (!sync) ops_complete(loop, index, OpResult{-ECANCELED, slot.moved, -1, false});
     return;
   }
@@ -184,9 +189,9 @@ void uring_op_cancel(ev_loop *loop, OpSlot &slot, int index, bool sync) {
 }
 
 // The pool's buffer, if the completion has one: picked by the kernel, or by evring.
-int32_t buffer_of(OpSlot &slot, const io_uring_cqe &cqe) {
+int32_t buffer_of(const UringOp &uring, const io_uring_cqe &cqe) {
   if (cqe.flags & IORING_CQE_F_BUFFER) return int32_t(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  return slot.backend_data[1] ? int32_t(slot.backend_data[1] - 1) : -1;
+  return uring.picked;
 }
 
 // A completion that the op goes on from in the kernel, rather than one to report: a send-all's
@@ -218,8 +223,8 @@ void uring_op_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cq
   UringOp &uring = uring_op(slot);
   bool more = cqe.flags & IORING_CQE_F_MORE;
   if (!more) uring.in_kernel = false;
-  int32_t buffer = buffer_of(slot, cqe);
-  if (!more) slot.backend_data[1] = 0;
+  int32_t buffer = buffer_of(uring, cqe);
+  if (!more) uring.picked = -1;
   int result = cqe.res;
   if (result <= 0 && buffer >= 0) {
     pool_put_back(loop, buffer);
@@ -243,11 +248,11 @@ void uring_op_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cq
 }
 
 unsigned uring_op_kinds(const UringRing &ring) {
-  static const uint8_t kCancelOps[] = {IORING_OP_ASYNC_CANCEL, IORING_OP_NOP};
-  if (!uring_supports_ops(&ring, kCancelOps, 2)) return 0;
+  UringOpcodes opcodes = uring_opcodes(&ring);
+  if (!opcodes.has(IORING_OP_ASYNC_CANCEL) || !opcodes.has(IORING_OP_NOP)) return 0;
   unsigned kinds = 0;
   for (int kind = 1; kind <= kOpKinds; ++kind)
-    if (uring_supports_ops(&ring, &kOpcodes[kind - 1], 1)) kinds |= 1u << kind;
+    if (opcodes.has(kOpcodes[kind - 1])) kinds |= 1u << kind;
   return kinds;
 }
 
@@ -272,8 +277,11 @@ void uring_ops_destroy(UringState &state) {
 
 namespace {
 
+// The ring is an array of io_uring_buf whose first entry's last field is the tail; the entries
+// are indexed by hand (quirk R).
 void provide(ProvidedBuffers &provided, const BufferPool &pool, int buffer) {
-  io_uring_buf &entry = provided.ring->bufs[provided.tail & provided.mask];
+  io_uring_buf &entry =
+      reinterpret_cast<io_uring_buf *>(provided.ring)[provided.tail & provided.mask];
   entry.addr = uint64_t(uintptr_t(pool.memory + size_t(buffer) * pool.size));
   entry.len = uint32_t(pool.size);
   entry.bid = uint16_t(buffer);

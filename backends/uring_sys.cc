@@ -172,19 +172,19 @@ int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned c
   return result < 0 ? -errno : int(result);
 }
 
-bool uring_supports_ops(const UringRing *ring, const uint8_t *ops, int count) {
+UringOpcodes uring_opcodes(const UringRing *ring) {
   constexpr unsigned kMaxOps = 256;
   union {
     io_uring_probe probe;
     char bytes[sizeof(io_uring_probe) + kMaxOps * sizeof(io_uring_probe_op)];
   } buffer;
   memset(&buffer, 0, sizeof buffer);
-  if (uring_register(ring, IORING_REGISTER_PROBE, &buffer.probe, kMaxOps) < 0) return false;
-  for (int i = 0; i < count; ++i) {
-    if (ops[i] >= buffer.probe.ops_len) return false;
-    if (!(buffer.probe.ops[ops[i]].flags & IO_URING_OP_SUPPORTED)) return false;
-  }
-  return true;
+  UringOpcodes opcodes = {};
+  if (uring_register(ring, IORING_REGISTER_PROBE, &buffer.probe, kMaxOps) < 0) return opcodes;
+  for (unsigned op = 0; op < buffer.probe.ops_len; ++op)
+    if (buffer.probe.ops[op].flags & IO_URING_OP_SUPPORTED)
+      opcodes.bits[op / 64] |= 1ull << (op % 64);
+  return opcodes;
 }
 
 int uring_enter(UringRing *ring, unsigned min_complete, unsigned flags, int64_t timeout_ns) {

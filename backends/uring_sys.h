@@ -72,9 +72,13 @@ void uring_close(UringRing *ring, CompletionVisitor visitor = {});
 int uring_resize(UringRing *ring, unsigned sq_entries, unsigned cq_entries);
 
 int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned count);
-// True when the kernel implements every opcode in `ops` (IORING_REGISTER_PROBE). A kernel too old
-// to answer the question counts as implementing none of them.
-bool uring_supports_ops(const UringRing *ring, const uint8_t *ops, int count);
+// The opcodes the kernel implements (IORING_REGISTER_PROBE). A kernel too old to answer the
+// question counts as implementing none.
+struct UringOpcodes {
+  uint64_t bits[4];
+  bool has(uint8_t op) const { return (bits[op / 64] >> (op % 64)) & 1; }
+};
+UringOpcodes uring_opcodes(const UringRing *ring);
 
 // SQEs filled in that the kernel has not consumed yet.
 inline unsigned uring_sq_pending(const UringRing *ring) {

@@ -53,8 +53,8 @@ struct OpSlot {
   Vec<OpResult> results;  // results not yet loaded into the op
   size_t moved;           // EVRING_SEND_ALL: bytes sent so far
   ev_timer timer;         // the op's timeout (emulated, or where the backend has no timeout)
-  // For the backend's own use (io_uring: the SQE slots of an op not yet submitted).
-  uint32_t backend_data[2];
+  // For the backend's own use (io_uring: uring_ops.cc's UringOp).
+  uint32_t backend_data[3];
 };
 
 // What the kernel does itself, where a backend can (io_uring). Each call may refuse an op, which
