@@ -281,16 +281,20 @@ event_callback_fn event_get_callback(const struct event *ev) noexcept {
   return ev->ev_callback;
 }
 
-// Without tv the callback waits for the fd alone (and, with fd -1, never runs: libev's rule).
+// Without tv (or with a negative one) the callback waits for the fd alone.
 int event_base_once(struct event_base *base, int fd, short events, event_callback_fn cb, void *arg,
                     struct timeval *tv) noexcept {
   struct ev_loop *loop = loop_or_complain(base, "event_base_once");
   if (!loop) return -1;
+  ev_tstamp timeout = seconds_of(tv);
+  // With neither an fd nor a timeout nothing can ever run the callback. libev arms nothing and
+  // keeps its record forever; evring makes none.
+  if (fd < 0 && timeout < 0.) return 0;
   // malloc, not the loop's allocator: failure is reported to the caller, as libev does.
   OnceCall *call = static_cast<OnceCall *>(malloc(sizeof(OnceCall)));
   if (!call) return -1;
   *call = OnceCall{fd, cb, arg};
-  ev_once(loop, fd, events & (EV_READ | EV_WRITE), seconds_of(tv), on_once, call);
+  ev_once(loop, fd, events & (EV_READ | EV_WRITE), timeout, on_once, call);
   return 0;
 }
 
