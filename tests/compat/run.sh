@@ -20,6 +20,8 @@ environment:
                               side its own flags, FLAGS:SHIM runs under LD_PRELOAD of
                               shims/SHIM.c)
   COMPAT_BUILD_DIR            where binaries and outputs go, default a fresh temporary dir
+  LIBEV_EVENT_INCLUDE         directory holding libev's event.h (Debian: libev-libevent-dev),
+                              for the evt_* programs; without it they are skipped
   CC                          compiler, default cc
 USAGE
 }
@@ -93,6 +95,8 @@ build() {
   mkdir -p "$build_dir/$side"
   if [ "$side" = libev ]; then
     flags=(-I/usr/include) libs=(-lev)
+    # evt_* programs include <event.h>: libev's, found ahead of libevent's /usr/include/event.h
+    [[ $program == evt_* ]] && flags=(-I"$LIBEV_EVENT_INCLUDE" "${flags[@]}")
   else
     read -r -a flags <<<"$EVRING_CFLAGS"
     read -r -a libs <<<"$EVRING_LIBS"
@@ -164,6 +168,11 @@ for program in "${programs[@]}"; do
   if [ ! -f "$here/$program.c" ]; then
     echo "run.sh: no such program: $program" >&2
     failed=$((failed + 1))
+    continue
+  fi
+  if [[ $program == evt_* ]] && [ ! -f "${LIBEV_EVENT_INCLUDE:-/nonexistent}/event.h" ]; then
+    echo "SKIP $program: no libev event.h in LIBEV_EVENT_INCLUDE (Debian: apt-get download" \
+      "libev-libevent-dev; dpkg -x it; point LIBEV_EVENT_INCLUDE at its usr/include)"
     continue
   fi
   sides=(libev)
