@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lifecycle.h"
+
 namespace evring {
 
 namespace {
@@ -367,6 +369,7 @@ using namespace evring;
 
 void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
   if (op->active) return;
+  if (loop->backend_automatic) backend_upgrade_for_ops(loop);
   drop_leftovers(loop, op);
   if (int error = invalid_reason(loop, *op)) {
     fail_at_start(loop, op, error);
