@@ -30,16 +30,19 @@ int main() {
   const char *env = getenv("LIBEV_FLAGS");
   ev::dynamic_loop own((env ? (unsigned)atoi(env) : 0) | ev::NOENV);
   ev::loop_ref def_ref = def, own_ref = own;
+  // Comparing a loop_ref with a non-const struct ev_loop * is ambiguous (the member taking a
+  // const pointer against the built-in comparison through the conversion): compare with a
+  // const pointer, or with raw_loop.
   struct ev_loop *raw = def;
-  const struct ev_loop *const_raw = own;
+  const struct ev_loop *const_raw = own, *const_def = raw;
 
   printf("comparisons\n");
   printf("  def == def_ref %d, def != own %d, own_ref == own %d\n", def == def_ref, def != own,
          own_ref == own);
-  printf("  def_ref == raw %d, own_ref == const raw %d, own_ref != raw %d\n", def_ref == raw,
-         own_ref == const_raw, own_ref != raw);
+  printf("  def_ref == const_def %d, own_ref == const_raw %d, own_ref != const_def %d\n",
+         def_ref == const_def, own_ref == const_raw, own_ref != const_def);
   printf("  get_default_loop() == def %d, EV_DEFAULT == def %d\n", ev::get_default_loop() == def,
-         def == EV_DEFAULT);
+         def == ev::loop_ref(EV_DEFAULT));
   printf("  is_default: def %d own %d\n", def.is_default(), own.is_default());
   printf("  raw_loop is the loop: %d\n", own.raw_loop == (struct ev_loop *)own);
 
