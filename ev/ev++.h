@@ -300,8 +300,11 @@ struct loop_ref {
     once(fd, events, timeout, &method_thunk<K, method>, object);
   }
 
+  /* Function types are left to once(callable) below, as in set(K *). */
   template <class K>
-  void once(int fd, int events, tstamp timeout, K *object) EV_NOEXCEPT {
+  typename std::enable_if<!std::is_function<K>::value>::type once(int fd, int events,
+                                                                  tstamp timeout,
+                                                                  K *object) EV_NOEXCEPT {
     once(fd, events, timeout, &method_thunk<K, &K::operator()>, object);
   }
 
