@@ -5,7 +5,8 @@
 # hides its warnings from programs, so this check compiles a copy without that line:
 #  - tests/harness/cxx_header_use.cc, which uses every name the header declares, with each
 #    C++ compiler found ($CXX, and clang++ when installed), then runs it once without exceptions;
-#  - every C++ program of the differential suite (tests/compat/cxx_*.cc) as C++20.
+#  - the example in docs/cxx.md, and every C++ program of the differential suite
+#    (tests/compat/cxx_*.cc) as C++20.
 set -u
 
 cxx=${CXX:-c++}
@@ -51,6 +52,12 @@ for compiler in $compilers; do
     "$compiler" -std=c++11 $strict -DEV_COMPAT3=0 -DEV_USE_STDEXCEPT=0 -I"$work" -fsyntax-only \
     "$use"
 done
+
+# The example in docs/cxx.md, so that the documentation cannot show code that does not work.
+awk '/^```cpp$/ { inside = 1; next } inside && /^```$/ { exit } inside' \
+  "$abs_top_srcdir/docs/cxx.md" >"$work/docs_example.cc"
+compile "the example in docs/cxx.md" \
+  "$cxx" -std=c++17 $strict -I"$work" -fsyntax-only "$work/docs_example.cc"
 
 for program in "$abs_top_srcdir"/tests/compat/cxx_*.cc; do
   [ -f "$program" ] || continue
