@@ -49,7 +49,7 @@
 #endif
 #endif
 
-/* Watchers that own an arbitrary callable need std::is_invocable and guaranteed copy elision. */
+/* Watchers that own an arbitrary callable (C++17 on) need std::is_invocable. */
 #if __cplusplus >= 201703L
 #define EVRING_CXX_CALLABLES 1
 #include <memory>
