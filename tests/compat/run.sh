@@ -167,7 +167,7 @@ drop_aborted_cases() {
 uring_missing=
 if [ $mode = compare ] && [[ " $backends" == *"/128"* ]]; then
   mkdir -p "$build_dir/probe"
-  printf '#include <ev.h>\nint main(void) { return !(ev_recommended_backends() & EVBACKEND_IOURING); }\n' \
+  printf '#include <ev.h>\nint main(void) { return !(ev_supported_backends() & EVBACKEND_IOURING); }\n' \
     >"$build_dir/probe/uring.c"
   read -r -a probe_flags <<<"$EVRING_CFLAGS"
   read -r -a probe_libs <<<"$EVRING_LIBS"
