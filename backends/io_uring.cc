@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "event_batch.h"
+#include "uring_probe.h"
 #include "uring_state.h"
 #include "wakeup.h"
 
@@ -32,21 +33,6 @@ constexpr unsigned kDefaultEntries = 256;
 constexpr unsigned kMaxEntries = 1u << 15;
 // Submissions in a row that make no progress before the kernel's refusal is taken as final.
 constexpr int kSubmitAttempts = 1000;
-
-unsigned features_in_use() {
-  return uring_kernel_features() & ~uring_test_hooks.disabled_features;
-}
-
-unsigned setup_flags_for(unsigned features) {
-  unsigned flags = IORING_SETUP_CLAMP;
-  if (features & kUringSubmitAll) flags |= IORING_SETUP_SUBMIT_ALL;
-  if (features & kUringDeferTaskrun)
-    return flags | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-           IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED;
-  if (features & kUringCoopTaskrun)
-    return flags | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-  return flags;
-}
 
 // ---- submissions --------------------------------------------------------------------------
 
@@ -377,7 +363,15 @@ void fit_ring(ev_loop *loop, UringState &state) {
   if (state.watched <= state.ring.cq_entries || state.ring.sq_entries >= max_entries() ||
       uring_test_hooks.grow_on_overflow_only)
     return;
-  replace_ring(loop, state, entries_for(state.watched, state.ring.sq_entries * 2));
+  unsigned entries = entries_for(state.watched, state.ring.sq_entries * 2);
+  // In place where the kernel can (not while it keeps overflowed completions, which grow_ring
+  // handles): a replaced ring, once closed, interrupts this thread's next blocking call.
+  if ((state.features & kUringResize) && !(uring_sq_flags(&state.ring) & IORING_SQ_CQ_OVERFLOW)) {
+    int result = uring_resize(&state.ring, entries, 2 * entries);
+    if (result == 0) return;
+    if (result == -EINVAL) state.features &= ~unsigned(kUringResize);
+  }
+  replace_ring(loop, state, entries);
 }
 
 // A ring serves the thread that first submitted to it. pthread_self() tells when the loop moved
@@ -399,30 +393,42 @@ bool ensure_issuer(ev_loop *loop, UringState &state) {
     fatal_syserr("evring: io_uring_register(ENABLE_RINGS)");
   state.issuer = self;
   state.issuer_known = true;
+  // Asked of the first ring that can submit (nothing is queued in it yet).
+  if (!state.flavours_known) {
+    state.features |= uring_poll_flavours(&state.ring) & ~uring_test_hooks.disabled_features;
+    state.flavours_known = true;
+  }
   return true;
 }
 
 // ---- the backend --------------------------------------------------------------------------
 
 bool uring_init(ev_loop *loop) {
-  unsigned features = features_in_use();
-  if (loop->backend_fd_wanted) features &= ~unsigned(kUringDeferTaskrun);
+  unsigned allowed = ~uring_test_hooks.disabled_features;
+  // DEFER_TASKRUN rings post completions only when their owner enters them: ev_embed could not
+  // watch the ring's fd.
+  if (loop->backend_fd_wanted) allowed &= ~unsigned(kUringDeferTaskrun);
   auto *state = static_cast<UringState *>(mem_realloc(nullptr, sizeof(UringState)));
   memset(static_cast<void *>(state), 0, sizeof *state);
-  state->features = features;
-  state->setup_flags = setup_flags_for(features);
   state->epoll_fd = -1;
   state->batch = kFirstEventBatch;
   unsigned entries =
       uring_test_hooks.initial_entries ? uring_test_hooks.initial_entries : kDefaultEntries;
-  // Even when the probe found io_uring unusable, the attempt tells why (errno).
-  if (!open_ring(*state, entries) || !(features & kUringUsable)) {
-    int saved_errno = state->ring.fd >= 0 ? EOPNOTSUPP : errno;
-    if (state->ring.fd >= 0) uring_close(&state->ring);
+  UringSetup setup;
+  if (!uring_open_probed(&state->ring, entries, allowed, &setup)) {
     mem_free(state);
-    errno = saved_errno;
     return false;
   }
+  if (!(setup.features & kUringUsable)) {
+    // Only kernels before 5.6 (no IORING_REGISTER_PROBE) get here, and then close this ring.
+    uring_close(&state->ring);
+    mem_free(state);
+    errno = EOPNOTSUPP;
+    return false;
+  }
+  state->features = setup.features;
+  state->setup_flags = setup.flags;
+  state->overflow_seen = uring_cq_dropped(&state->ring);
   loop->backend_state = state;
   publish_backend_fd(loop, *state);
   return true;
@@ -501,7 +507,7 @@ void add_timeout(ev_loop *loop, UringState &state, int64_t timeout_ns) {
 // `timeout`) for a completion in the same io_uring_enter. No system call at all when there is
 // nothing to submit, nothing to wait for and the kernel has nothing for us either.
 // Returns false when the wait was cut short by a signal or refused: the iteration ends there.
-bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
+bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout, ev_tstamp deadline) {
   UringRing &ring = state.ring;
   // Fds still queued after the flush (re-arms of events reaped meanwhile, or everything after
   // the ring had to be replaced half-way) are the next iteration's, which must come at once.
@@ -524,6 +530,7 @@ bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
     loop_release(loop);
     state.released = true;
   }
+  unsigned submitting = uring_sq_pending(&ring);
   int result = uring_enter(&ring, wait ? 1 : 0, IORING_ENTER_GETEVENTS, timeout_ns);
   if (wait) loop_acquire(loop);
   // The kernel restarted the wait after a signal handler ran (SA_RESTART): end the iteration
@@ -537,6 +544,10 @@ bool submit_and_wait(ev_loop *loop, UringState &state, ev_tstamp timeout) {
   if (result == -EINTR) return false;
   if (result < 0 && result != -ETIME && result != -EBUSY && result != -EAGAIN)
     fatal_syserr("evring: io_uring_enter");
+  // An enter that submitted returns the count even when a signal ended its wait (a handler the
+  // program installed, which epoll_wait's EINTR would report): a wait that ended before its
+  // deadline without a completion was interrupted.
+  if (wait && submitting && !uring_cq_ready(&ring) && monotonic_now() < deadline) return false;
   return true;
 }
 
@@ -559,7 +570,7 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
   for (;;) {
     // Interrupted by a signal: the iteration ends with nothing reported, as epoll_wait's EINTR
     // ends libev's; the completions (the wakeup fd's, most likely) are the next iteration's.
-    if (!submit_and_wait(loop, state, timeout)) {
+    if (!submit_and_wait(loop, state, timeout, deadline)) {
       interrupted = true;
       break;
     }
@@ -610,6 +621,10 @@ io_uring_sqe *next_sqe(ev_loop *loop, UringState &state) {
 
 unsigned uring_test_ring_entries(ev_loop *loop) {
   return loop->backend == &io_uring_backend ? state_of(loop).ring.sq_entries : 0;
+}
+
+unsigned uring_test_loop_features(ev_loop *loop) {
+  return loop->backend == &io_uring_backend ? state_of(loop).features : 0;
 }
 
 const BackendOps io_uring_backend = {

@@ -19,6 +19,8 @@ enum UringFeature : unsigned {
   kUringDeferTaskrun = 1u << 5,  // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN | R_DISABLED
   kUringCoopTaskrun = 1u << 6,   // IORING_SETUP_COOP_TASKRUN
   kUringSubmitAll = 1u << 7,     // IORING_SETUP_SUBMIT_ALL
+  kUringResize = 1u << 8,        // IORING_REGISTER_RESIZE_RINGS (DEFER_TASKRUN rings only)
+  kUringNoSqArray = 1u << 9,     // IORING_SETUP_NO_SQARRAY: SQ slots index the SQEs directly
 };
 
 struct UringTestHooks {
@@ -35,8 +37,8 @@ extern UringTestHooks uring_test_hooks;
 
 // The SQ size of an io_uring loop's current ring.
 unsigned uring_test_ring_entries(struct ev_loop *loop);
-// The UringFeature bits this kernel offers (before disabled_features).
-unsigned uring_kernel_features();
+// The UringFeature bits an io_uring loop uses (complete once it has polled), else 0.
+unsigned uring_test_loop_features(struct ev_loop *loop);
 
 }  // namespace evring
 

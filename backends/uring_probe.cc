@@ -1,5 +1,9 @@
-// What io_uring offers on this kernel, probed once per process with throwaway rings, never
-// inferred from the kernel version.
+// What io_uring offers on this kernel, learnt from the loop's own ring, never inferred from the
+// kernel version, and never from throwaway rings: the kernel interrupts the blocking system
+// calls of a thread that created a ring (epoll_wait, a recv with SO_RCVTIMEO...) with EINTR
+// some milliseconds after the ring is closed, so a ring made and closed behind the program's
+// back breaks programs (gdnsd's takeover lost its statistics). A setup the kernel refuses
+// creates no ring and has no such effect: setup flags are learnt by trying them.
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -10,98 +14,147 @@
 #include <atomic>
 
 #include "backend.h"
-#include "io_uring_hooks.h"
-#include "uring_sys.h"
+#include "uring_probe.h"
 
 namespace evring {
 
 namespace {
 
-// Multishot polls and in-place updates have no probe bit: ask the kernel with a poll on an
-// always-writable eventfd and an update of a poll that does not exist.
+// The setups to try, most capable first. Each newer flag comes with the older ones (SUBMIT_ALL
+// is 5.18, COOP_TASKRUN 5.19, DEFER_TASKRUN 6.1, NO_SQARRAY 6.6), so the first one accepted is
+// the best.
+constexpr unsigned kSetupLadder[] = {
+    kUringDeferTaskrun | kUringSubmitAll | kUringNoSqArray,
+    kUringDeferTaskrun | kUringSubmitAll,
+    kUringCoopTaskrun | kUringSubmitAll,
+    kUringSubmitAll,
+    0,
+};
+
+unsigned setup_flags_for(unsigned features) {
+  unsigned flags = IORING_SETUP_CLAMP;
+  if (features & kUringSubmitAll) flags |= IORING_SETUP_SUBMIT_ALL;
+  if (features & kUringNoSqArray) flags |= kSetupNoSqArray;
+  if (features & kUringDeferTaskrun)
+    return flags | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+           IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED;
+  if (features & kUringCoopTaskrun)
+    return flags | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  return flags;
+}
+
+// The features a ring has from its parameters and the opcodes the kernel implements.
+unsigned ring_features(const UringRing &ring) {
+  static const uint8_t kPollOps[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE};
+  static const uint8_t kTimeoutOp[] = {IORING_OP_TIMEOUT};
+  if (!uring_supports_ops(&ring, kPollOps, 2)) return 0;
+  unsigned features = 0;
+  if (ring.features & IORING_FEAT_EXT_ARG) features |= kUringUsable | kUringExtArg;
+  if (uring_supports_ops(&ring, kTimeoutOp, 1)) features |= kUringUsable;
+  if (ring.features & IORING_FEAT_CQE_SKIP) features |= kUringCqeSkip;
+  return features;
+}
+
+// Tags of the poll-flavour probe's requests. Their kind bits (30-31) are all set, which the
+// backend reads as "no news", should one of them ever reach it.
+constexpr uint64_t kProbeMultishot = ~uint64_t(0) - 2;
+constexpr uint64_t kProbeUpdate = ~uint64_t(0) - 1;
+constexpr uint64_t kProbeRemove = ~uint64_t(0);
+
+io_uring_sqe *probe_sqe(UringRing *ring, uint8_t opcode, uint64_t tag) {
+  io_uring_sqe *sqe = uring_get_sqe(ring);
+  sqe->opcode = opcode;
+  sqe->fd = -1;
+  sqe->user_data = tag;
+  return sqe;
+}
+
+// Multishot polls and in-place updates have no probe bit: ask with a multishot poll on an
+// always-writable eventfd (it completes at once with IORING_CQE_F_MORE where multishot exists),
+// an update of a poll that does not exist (-ENOENT where updates exist), and the removal of the
+// multishot poll, so that nothing stays in the ring. Needs an empty, enabled submission queue.
 unsigned probe_poll_flavours(UringRing *ring) {
-  unsigned found = 0;
   int event_fd = eventfd(0, EFD_CLOEXEC);
   if (event_fd < 0) return 0;
-  io_uring_sqe *sqe = uring_get_sqe(ring);
-  sqe->opcode = IORING_OP_POLL_ADD;
+  io_uring_sqe *sqe = probe_sqe(ring, IORING_OP_POLL_ADD, kProbeMultishot);
   sqe->fd = event_fd;
   sqe->poll32_events = POLLOUT;
   sqe->len = IORING_POLL_ADD_MULTI;
-  sqe->user_data = 1;
-  sqe = uring_get_sqe(ring);
-  sqe->opcode = IORING_OP_POLL_REMOVE;
-  sqe->fd = -1;
-  sqe->addr = 3;
+  sqe = probe_sqe(ring, IORING_OP_POLL_REMOVE, kProbeUpdate);
+  sqe->addr = kProbeUpdate;
   sqe->len = IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA;
-  sqe->user_data = 2;
-  // Both complete during submission: no waiting needed (a kernel that would wait lacks them).
-  if (uring_enter(ring, 0, IORING_ENTER_GETEVENTS, -1) == 2) {
-    for (unsigned i = 0; i < uring_cq_ready(ring); ++i) {
+  sqe = probe_sqe(ring, IORING_OP_POLL_REMOVE, kProbeRemove);
+  sqe->addr = kProbeMultishot;
+  unsigned found = 0;
+  // The multishot poll ends (-ECANCELED, or at once where multishot does not exist) and the two
+  // removals complete during submission; bounded, in case a kernel defers any of them.
+  bool poll_ended = false, update_done = false, remove_done = false;
+  for (int round = 0; round < 100 && !(poll_ended && update_done && remove_done); ++round) {
+    int result = uring_enter(ring, 0, IORING_ENTER_GETEVENTS, -1);
+    if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) break;
+    unsigned ready = uring_cq_ready(ring);
+    for (unsigned i = 0; i < ready; ++i) {
       const io_uring_cqe &cqe = uring_cqe(ring, i);
-      if (cqe.user_data == 1 && cqe.res > 0 && (cqe.flags & IORING_CQE_F_MORE))
-        found |= kUringMultishot;
-      if (cqe.user_data == 2 && cqe.res == -ENOENT) found |= kUringPollUpdate;
+      if (cqe.user_data == kProbeMultishot) {
+        if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_MORE)) found |= kUringMultishot;
+        if (!(cqe.flags & IORING_CQE_F_MORE)) poll_ended = true;
+      } else if (cqe.user_data == kProbeUpdate) {
+        if (cqe.res == -ENOENT) found |= kUringPollUpdate;
+        update_done = true;
+      } else if (cqe.user_data == kProbeRemove) {
+        remove_done = true;
+      }
     }
+    uring_cq_consume(ring, ready);
   }
   close(event_fd);
   return found;
 }
 
-// Setup flags are probed by creating a ring with them: unknown flags are EINVAL.
-bool ring_accepts(unsigned flags) {
-  UringRing ring;
-  if (!uring_open(&ring, 2, IORING_SETUP_CLAMP | flags)) return false;
-  uring_close(&ring);
-  return true;
-}
-
-unsigned probe_kernel() {
-  UringRing ring;
-  if (!uring_open(&ring, 4, IORING_SETUP_CLAMP)) return 0;
-  static const uint8_t kNeeded[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE};
-  static const uint8_t kTimeout[] = {IORING_OP_TIMEOUT};
-  unsigned features = 0;
-  if (uring_supports_ops(&ring, kNeeded, 2)) {
-    if (ring.features & IORING_FEAT_EXT_ARG) features |= kUringUsable | kUringExtArg;
-    if (uring_supports_ops(&ring, kTimeout, 1)) features |= kUringUsable;
-    if (ring.features & IORING_FEAT_CQE_SKIP) features |= kUringCqeSkip;
-    features |= probe_poll_flavours(&ring);
-  }
-  uring_close(&ring);
-  if (!(features & kUringUsable)) return 0;
-  if (ring_accepts(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-                   IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED))
-    features |= kUringDeferTaskrun;
-  if (ring_accepts(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG))
-    features |= kUringCoopTaskrun;
-  if (ring_accepts(IORING_SETUP_SUBMIT_ALL)) features |= kUringSubmitAll;
-  return features;
-}
-
-// 0: not probed yet; otherwise kProbed | the features. Racing first callers probe twice and
-// store the same answer.
-constexpr unsigned kProbed = 1u << 31;
-std::atomic<unsigned> probed_features{0};
+// 0: not asked yet; otherwise kAsked | the flavours. Racing first callers ask twice and store
+// the same answer.
+constexpr unsigned kAsked = 1u << 31;
+std::atomic<unsigned> known_poll_flavours{0};
 
 }  // namespace
 
-unsigned uring_kernel_features() {
-  unsigned features = probed_features.load(std::memory_order_acquire);
-  if (!features) {
-    features = kProbed | probe_kernel();
-    probed_features.store(features, std::memory_order_release);
+bool uring_open_probed(UringRing *ring, unsigned entries, unsigned allowed, UringSetup *setup) {
+  int error = EINVAL;
+  unsigned tried = ~0u;
+  for (unsigned step : kSetupLadder) {
+    unsigned features = step & allowed;
+    if (features == tried) continue;
+    tried = features;
+    unsigned flags = setup_flags_for(features);
+    if (uring_open(ring, entries, flags)) {
+      // Resizing is tried when needed (a kernel without it refuses with EINVAL). The kernel
+      // does not say where a resized ring's SQ index array is, so it needs a ring without one.
+      if ((features & kUringDeferTaskrun) && (features & kUringNoSqArray)) features |= kUringResize;
+      setup->flags = flags;
+      setup->features = (features | ring_features(*ring)) & allowed;
+      return true;
+    }
+    error = errno;
+    if (error != EINVAL) break;  // ENOSYS, EPERM, ENOMEM...: no other setup will do better
   }
-  return features & ~kProbed;
+  errno = error;
+  return false;
 }
 
-// Answered without creating a ring: the kernel interrupts a thread's next epoll_wait with EINTR
-// some milliseconds after it closes a ring the thread created, and asking which backends exist
-// must not do that to a program that then runs epoll. A setup with no entries fails with
-// EINVAL where io_uring exists and may be used, and with ENOSYS or EPERM (no io_uring,
-// kernel.io_uring_disabled, seccomp) where it may not. Every io_uring kernel has the poll
-// opcodes; the rest is probed when the first io_uring loop is made (uring_kernel_features),
-// and a loop that finds it lacking falls back to epoll.
+unsigned uring_poll_flavours(UringRing *ring) {
+  unsigned flavours = known_poll_flavours.load(std::memory_order_acquire);
+  if (!flavours) {
+    flavours = kAsked | probe_poll_flavours(ring);
+    known_poll_flavours.store(flavours, std::memory_order_release);
+  }
+  return flavours & ~kAsked;
+}
+
+// Answered without creating a ring: asking which backends exist must not interrupt a program
+// that then runs epoll. A setup with no entries fails with EINVAL where io_uring exists and may
+// be used, and with ENOSYS or EPERM (no io_uring, kernel.io_uring_disabled, seccomp) where it
+// may not. Every io_uring kernel has the poll opcodes; the rest is learnt from the first
+// io_uring loop's ring, and a loop that finds it lacking falls back to epoll.
 bool io_uring_usable() {
   static std::atomic<int> answer{0};  // 0: not asked yet, 1: usable, 2: not
   int known = answer.load(std::memory_order_acquire);

@@ -53,6 +53,7 @@ struct UringState {
   unsigned setup_flags;  // what the ring was created with
   bool issuer_known;     // a thread has enabled the ring and submitted to it
   bool issuer_refused;   // the kernel says the ring belongs to another task
+  bool flavours_known;   // the poll flavours (uring_poll_flavours) are in `features`
   pthread_t issuer;
   uint32_t overflow_seen;
   bool must_grow;

@@ -1,5 +1,7 @@
 #include "uring_sys.h"
 
+#include "memory.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -66,21 +68,17 @@ void cancel_in_flight(UringRing *ring) {
 
 }  // namespace
 
-bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
-  memset(ring, 0, sizeof *ring);
-  io_uring_params params;
-  memset(&params, 0, sizeof params);
-  params.flags = flags;
-  // The kernel always makes the ring fd O_CLOEXEC.
-  ring->fd = int(syscall(__NR_io_uring_setup, entries, &params));
-  if (ring->fd < 0) return false;
-  ring->features = params.features;
-  ring->creator = getpid();
+namespace {
 
+// Maps the rings the kernel describes in `params` (for a ring made with `setup_flags`) and
+// fills in the pointers to them. The SQ index array, if any, maps slot i to SQE i. False with
+// errno set (and nothing mapped) on failure.
+bool map_rings(UringRing *ring, const io_uring_params &params, unsigned setup_flags) {
   const io_sqring_offsets &sq = params.sq_off;
   const io_cqring_offsets &cq = params.cq_off;
-  ring->rings_size = sq.array + params.sq_entries * sizeof(unsigned);
+  bool sq_array = !(setup_flags & kSetupNoSqArray);
   ring->cq_size = cq.cqes + params.cq_entries * sizeof(io_uring_cqe);
+  ring->rings_size = sq_array ? sq.array + params.sq_entries * sizeof(unsigned) : ring->cq_size;
   bool single_mmap = params.features & IORING_FEAT_SINGLE_MMAP;
   if (single_mmap && ring->cq_size > ring->rings_size) ring->rings_size = ring->cq_size;
   ring->rings_map = map_ring(ring->fd, ring->rings_size, IORING_OFF_SQ_RING);
@@ -90,7 +88,7 @@ bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
   ring->sqes = static_cast<io_uring_sqe *>(map_ring(ring->fd, ring->sqes_size, IORING_OFF_SQES));
   if (ring->rings_map == MAP_FAILED || ring->cq_map == MAP_FAILED || ring->sqes == MAP_FAILED) {
     int saved_errno = errno;
-    uring_close(ring);
+    unmap_all(ring);
     errno = saved_errno;
     return false;
   }
@@ -101,8 +99,10 @@ bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
   ring->sq_mask = *at<unsigned>(ring->rings_map, sq.ring_mask);
   ring->sq_entries = *at<unsigned>(ring->rings_map, sq.ring_entries);
   ring->sq_filled = *ring->sq_tail;
-  unsigned *sq_array = at<unsigned>(ring->rings_map, sq.array);
-  for (unsigned i = 0; i < ring->sq_entries; ++i) sq_array[i] = i;
+  if (sq_array) {
+    unsigned *slots = at<unsigned>(ring->rings_map, sq.array);
+    for (unsigned i = 0; i < ring->sq_entries; ++i) slots[i] = i;
+  }
 
   ring->cq_head = at<unsigned>(ring->cq_map, cq.head);
   ring->cq_tail = at<unsigned>(ring->cq_map, cq.tail);
@@ -111,6 +111,45 @@ bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
   ring->cq_entries = *at<unsigned>(ring->cq_map, cq.ring_entries);
   ring->cqes = at<io_uring_cqe>(ring->cq_map, cq.cqes);
   return true;
+}
+
+}  // namespace
+
+bool uring_open(UringRing *ring, unsigned entries, unsigned flags) {
+  memset(ring, 0, sizeof *ring);
+  io_uring_params params;
+  memset(&params, 0, sizeof params);
+  params.flags = flags;
+  // The kernel always makes the ring fd O_CLOEXEC.
+  ring->fd = int(syscall(__NR_io_uring_setup, entries, &params));
+  if (ring->fd < 0) return false;
+  ring->features = params.features;
+  ring->setup_flags = flags;
+  ring->creator = getpid();
+  if (map_rings(ring, params, flags)) return true;
+  int saved_errno = errno;
+  uring_close(ring);
+  errno = saved_errno;
+  return false;
+}
+
+int uring_resize(UringRing *ring, unsigned sq_entries, unsigned cq_entries) {
+  if (uring_sq_pending(ring) || ring->sq_filled != *ring->sq_tail) return -EBUSY;
+  io_uring_params params;
+  memset(&params, 0, sizeof params);
+  params.sq_entries = sq_entries;
+  params.cq_entries = cq_entries;
+  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+  int result = uring_register(ring, kRegisterResizeRings, &params, 1);
+  if (result < 0) return result;
+  // The kernel copied the queues' contents and positions into the new rings; the old mappings
+  // now show memory it no longer uses.
+  UringRing old = *ring;
+  params.features = ring->features;
+  if (!map_rings(ring, params, ring->setup_flags))
+    fatal_syserr("evring: cannot map the resized io_uring");
+  unmap_all(&old);
+  return 0;
 }
 
 void uring_close(UringRing *ring) {

@@ -16,11 +16,17 @@
 
 namespace evring {
 
+// Kernel interface constants newer than the 6.1 headers evring builds with. Each use is
+// detected at run time: an older kernel refuses it with EINVAL.
+constexpr unsigned kRegisterResizeRings = 33;   // IORING_REGISTER_RESIZE_RINGS, Linux 6.13
+constexpr unsigned kSetupNoSqArray = 1u << 16;  // IORING_SETUP_NO_SQARRAY, Linux 6.6
+
 struct UringRing {
   int fd;
-  unsigned features;  // IORING_FEAT_* as the kernel reported them
-  // Submission queue. The SQ index array maps slot i to SQE i once and for all, so filling an
-  // SQE and advancing the tail is all a submission takes.
+  unsigned features;     // IORING_FEAT_* as the kernel reported them
+  unsigned setup_flags;  // IORING_SETUP_* it was created with
+  // Submission queue. Slot i is SQE i (the SQ index array, where the ring has one, says so
+  // once and for all), so filling an SQE and advancing the tail is all a submission takes.
   unsigned *sq_head;
   unsigned *sq_tail;
   unsigned *sq_flags;
@@ -52,6 +58,11 @@ bool uring_open(UringRing *ring, unsigned entries, unsigned flags);
 // interrupts this thread's system calls with EINTR, more than once. In a forked child it touches
 // nothing the parent shares: the parent's ring lives on.
 void uring_close(UringRing *ring);
+
+// Gives the ring new queues of `sq_entries` and `cq_entries` (IORING_REGISTER_RESIZE_RINGS,
+// Linux 6.13, DEFER_TASKRUN rings only), keeping what they hold. Returns 0, or -errno with
+// nothing changed: -EBUSY while SQEs wait to be submitted, -EINVAL where the kernel cannot.
+int uring_resize(UringRing *ring, unsigned sq_entries, unsigned cq_entries);
 
 int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned count);
 // True when the kernel implements every opcode in `ops` (IORING_REGISTER_PROBE). A kernel too old

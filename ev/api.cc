@@ -40,7 +40,7 @@ void ev_now_update(ev_loop *loop) noexcept {
   time_update(loop);
 }
 unsigned ev_backend(ev_loop *loop) noexcept {
-  return loop->backend->flag;
+  return loop->backend ? loop->backend->flag : 0u;
 }
 void ev_break(ev_loop *loop, int how) noexcept {
   loop->break_how = how;

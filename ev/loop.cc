@@ -1,5 +1,6 @@
 // Loop creation, fork handling and destruction.
 #include <new>
+#include <type_traits>
 
 #include <unistd.h>
 
@@ -19,8 +20,8 @@ namespace {
 
 void ignore_event(ev_loop *, ev_watcher *, int) {}
 
-ev_loop *loop_create(unsigned flags) {
-  void *memory = mem_realloc(nullptr, sizeof(ev_loop));
+// Fills `memory` with a new loop for `flags`. False when no allowed backend works.
+bool loop_init(void *memory, unsigned flags) {
   ev_loop *loop = new (memory) ev_loop();
   loop->flags = flags;
   loop->signal_fd = -1;
@@ -32,10 +33,31 @@ ev_loop *loop_create(unsigned flags) {
   loop->mn_now = monotonic_now();
   loop->mn_at_last_resync = loop->mn_now;
   loop->rt_minus_mn = loop->rt_now - loop->mn_now;
-  if (backend_choose(loop)) return loop;
-  loop->~ev_loop();
-  mem_free(memory);
-  return nullptr;
+  return backend_choose(loop);
+}
+
+// libev keeps its default loop in static storage, and programs rely on it: ev_default_loop
+// returns the same pointer every time, and a destroyed default loop's pointer stays usable for
+// the accessors (python3-gevent calls ev_userdata on it). Initialising it again keeps what
+// libev's initialisation leaves alone: the iteration count, the user data and the
+// release/acquire hooks.
+alignas(ev_loop) unsigned char default_loop_storage[sizeof(ev_loop)];
+static_assert(std::is_trivially_destructible<ev_loop>::value,
+              "a destroyed loop's storage is released or kept without running a destructor");
+
+ev_loop *default_loop_create(unsigned flags) {
+  const ev_loop &old = *reinterpret_cast<ev_loop *>(default_loop_storage);
+  unsigned iteration = old.iteration;
+  void *userdata = old.userdata;
+  auto release_cb = old.release_cb;
+  auto acquire_cb = old.acquire_cb;
+  if (!loop_init(default_loop_storage, flags)) return nullptr;
+  ev_loop *loop = reinterpret_cast<ev_loop *>(default_loop_storage);
+  loop->iteration = iteration;
+  loop->userdata = userdata;
+  loop->release_cb = release_cb;
+  loop->acquire_cb = acquire_cb;
+  return loop;
 }
 
 void release_arrays(ev_loop *loop) {
@@ -81,19 +103,16 @@ void loop_after_fork(ev_loop *loop) {
 using namespace evring;
 
 ev_loop *ev_loop_new(unsigned flags) noexcept {
-  return loop_create(flags);
+  void *memory = mem_realloc(nullptr, sizeof(ev_loop));
+  if (loop_init(memory, flags)) return static_cast<ev_loop *>(memory);
+  mem_free(memory);
+  return nullptr;
 }
-
-// libev keeps its default loop in static storage that destroy does not clear, so a re-created
-// default loop continues the iteration count; programs print it, so evring does the same.
-static unsigned g_default_loop_iterations;
 
 ev_loop *ev_default_loop(unsigned flags) noexcept {
   if (ev_default_loop_ptr) return ev_default_loop_ptr;
-  ev_default_loop_ptr = loop_create(flags);
-  if (!ev_default_loop_ptr) return nullptr;
-  ev_default_loop_ptr->iteration = g_default_loop_iterations;
-  children_init(ev_default_loop_ptr);
+  ev_default_loop_ptr = default_loop_create(flags);
+  if (ev_default_loop_ptr) children_init(ev_default_loop_ptr);
   return ev_default_loop_ptr;
 }
 
@@ -107,16 +126,18 @@ void ev_loop_destroy(ev_loop *loop) {
     feed_all(loop, loop->cleanups, EV_CLEANUP);
     invoke_pending(loop);
   }
-  if (loop == ev_default_loop_ptr) {
+  bool is_default = loop == ev_default_loop_ptr;
+  if (is_default) {
     children_release(loop);
-    g_default_loop_iterations = loop->iteration;
     ev_default_loop_ptr = nullptr;
   }
   stat_release(loop);
   signals_release(loop);
   wakeup_destroy(loop);
   if (loop->backend) loop->backend->destroy(loop);
+  loop->backend = nullptr;  // ev_backend() of a destroyed default loop is 0, as in libev
   release_arrays(loop);
-  loop->~ev_loop();
-  mem_free(loop);
+  // The default loop's storage stays, with the state the accessors read (see
+  // default_loop_storage); ev_loop's members have trivial destructors.
+  if (!is_default) mem_free(loop);
 }

@@ -289,6 +289,24 @@ bool WakerThread::finish() {
   return acted_;
 }
 
+bool await_thread_sleeping(pid_t tid, int timeout_ms) {
+  std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
+  for (int waited = 0; waited <= timeout_ms; ++waited) {
+    char stat[512];
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t length = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (length <= 0) return false;
+    stat[length] = '\0';
+    // "tid (comm) S ...": the state follows the last ')' (the name may contain one).
+    const char *name_end = strrchr(stat, ')');
+    if (name_end && name_end[1] == ' ' && name_end[2] == 'S') return true;
+    usleep(1000);
+  }
+  return false;
+}
+
 // ---- process state -----------------------------------------------------------------------
 
 ScopedEnv::ScopedEnv(const char *name, const char *value) : name_(name) {

@@ -181,6 +181,10 @@ class WakerThread {
   std::thread thread_;  // last: it starts running during construction and uses the others
 };
 
+// Waits (bounded) until thread `tid` of this process sleeps in a system call (its state in
+// /proc is 'S'). True if it did. Uses no Catch2 assertions.
+bool await_thread_sleeping(pid_t tid, int timeout_ms = 5000);
+
 // ---- process state -----------------------------------------------------------------------
 
 // Sets (or, with nullptr, unsets) an environment variable for the guard's lifetime.

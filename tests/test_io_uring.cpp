@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,8 +164,10 @@ TEST_CASE("io_uring delivers readiness and timeouts without each optional kernel
       GENERATE(0u, unsigned(kUringExtArg), unsigned(kUringCqeSkip), unsigned(kUringPollUpdate),
                unsigned(kUringMultishot), unsigned(kUringDeferTaskrun),
                unsigned(kUringDeferTaskrun | kUringCoopTaskrun), unsigned(kUringSubmitAll),
+               unsigned(kUringResize), unsigned(kUringNoSqArray),
                unsigned(kUringExtArg | kUringCqeSkip | kUringPollUpdate | kUringMultishot |
-                        kUringDeferTaskrun | kUringCoopTaskrun | kUringSubmitAll));
+                        kUringDeferTaskrun | kUringCoopTaskrun | kUringSubmitAll | kUringResize |
+                        kUringNoSqArray));
   CAPTURE(disabled);
   HooksGuard hooks;
   uring_test_hooks.disabled_features = disabled;
@@ -375,7 +378,11 @@ TEST_CASE("a ring that overflows at its size limit hands the loop to epoll, losi
 TEST_CASE("a ring grows to fit its watched fds before arming them, so a flood cannot overflow",
           "[core][io_uring]") {
   if (!io_uring_available()) return;
+  // Resized in place where the kernel can, else replaced by a larger ring.
+  unsigned disabled = GENERATE(0u, unsigned(evring::kUringResize));
+  CAPTURE(disabled);
   HooksGuard hooks;
+  uring_test_hooks.disabled_features = disabled;
   uring_test_hooks.initial_entries = 2;
   UringLoop loop;
   ReadyFlood flood(loop, 1000);
@@ -395,6 +402,46 @@ TEST_CASE("a ring grows to fit its watched fds before arming them, so a flood ca
   CHECK(per_iteration == std::vector<int>{64, 130, 262, 544});
   CHECK(evring::uring_test_ring_entries(loop) == 512);
   CHECK(flood.max_calls() == 1);
+}
+
+// Replacing a ring means closing the old one, which makes the kernel interrupt the thread's
+// next blocking call that it does not restart (a recv with SO_RCVTIMEO) with EINTR. Resized in
+// place, it does not. In a fresh process, so that no ring an earlier test closed interrupts it.
+TEST_CASE("a ring that grows in place interrupts no blocking call of its thread",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  HooksGuard hooks;
+  uring_test_hooks.initial_entries = 2;
+  raise_fd_limit();
+  ChildStatus status = run_in_child([] {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return 10;
+    timeval limit{0, 200 * 1000};
+    if (setsockopt(pair[0], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0) return 11;
+    struct ev_loop *loop = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
+    if (!loop) return 12;
+    std::vector<PipeFds> pipes;
+    std::vector<std::unique_ptr<Counter>> readers;
+    for (int i = 0; i < 600; ++i) {
+      pipes.push_back(make_pipe());
+      readers.emplace_back(new Counter(pipes.back().read_end.get(), EV_READ));
+      ev_io_start(loop, &readers.back()->w);
+    }
+    ev_run(loop, EVRUN_NOWAIT);
+    if (evring::uring_test_ring_entries(loop) < 512) return 14;
+    if (!(evring::uring_test_loop_features(loop) & evring::kUringResize)) return 77;
+    char byte;
+    ssize_t got = recv(pair[0], &byte, 1, 0);
+    int error = errno;
+    if (got < 0 && error == EINTR) return 1;
+    return got < 0 && (error == EAGAIN || error == EWOULDBLOCK) ? 0 : 13;
+  });
+  REQUIRE(status.exited);
+  if (status.exit_code == 77) {
+    WARN("skipped: this kernel cannot resize rings (IORING_REGISTER_RESIZE_RINGS, Linux 6.13)");
+    return;
+  }
+  CHECK(status.exit_code == 0);  // 1: interrupted (EINTR)
 }
 
 TEST_CASE("an fd closed and reused while its poll is in flight gets no stale event",
@@ -714,14 +761,15 @@ TEST_CASE(kDeniedCase, "[core][io_uring]") {
 TEST_CASE("an EVRING_EDGE watcher is told once per new readiness and not while it lasts",
           "[io][evring][edge]") {
   LoopGuard loop;
-  bool edge_capable = test_backend() == EVBACKEND_EPOLL ||
-                      (test_backend() == EVBACKEND_IOURING &&
-                       (evring::uring_kernel_features() & evring::kUringMultishot));
   SocketFds pair = make_socketpair();
   Counter edge(pair.a.get(), EV_READ | EVRING_EDGE);
   ev_io_start(loop, &edge.w);
   run_nowait(loop, 2);
   CHECK(edge.calls == 0);
+  // An io_uring loop knows whether multishot polls exist once it has polled.
+  bool edge_capable = test_backend() == EVBACKEND_EPOLL ||
+                      (test_backend() == EVBACKEND_IOURING &&
+                       (evring::uring_test_loop_features(loop) & evring::kUringMultishot));
 
   write_byte(pair.b.get());
   REQUIRE(run_until(loop, [&] { return edge.calls == 1; }));

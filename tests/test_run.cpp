@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -291,6 +293,73 @@ TEST_CASE("ev_set_userdata stores a pointer that ev_userdata returns", "[core][r
   int anchor = 0;
   ev_set_userdata(loop, &anchor);
   CHECK(ev_userdata(loop) == &anchor);
+}
+
+// python3-gevent calls ev_userdata() on the default loop's pointer after destroying it; libev's
+// default loop lives in static storage, so that works there, and the loop made next is the
+// same object, with the user data, iteration count and release hooks of the destroyed one.
+TEST_CASE("a destroyed default loop's pointer still answers its accessors, as in libev", "[run]") {
+  struct ev_loop *loop = ev_default_loop(test_backend() | EVFLAG_NOENV);
+  REQUIRE(loop);
+  int anchor = 0;
+  ev_set_userdata(loop, &anchor);
+  Trace trace;
+  Traced<ev_timer> timer(trace, "timer");
+  ev_timer_set(&timer.w, 0., 0.);
+  ev_timer_start(loop, &timer.w);
+  run_guarded(loop);
+  REQUIRE(trace.size() == 1);
+  unsigned iterations = ev_iteration(loop);
+  ev_loop_destroy(loop);
+
+  CHECK(ev_userdata(loop) == &anchor);
+  CHECK(ev_backend(loop) == 0u);
+  CHECK(ev_iteration(loop) == iterations);
+  CHECK(ev_depth(loop) == 0u);
+  CHECK(ev_pending_count(loop) == 0u);
+  CHECK_FALSE(ev_is_default_loop(loop));
+  ev_set_loop_release_cb(loop, count_release, count_acquire);
+
+  struct ev_loop *again = ev_default_loop(test_backend() | EVFLAG_NOENV);
+  CHECK(again == loop);
+  CHECK(ev_is_default_loop(again));
+  CHECK(ev_userdata(again) == &anchor);
+  CHECK(ev_iteration(again) == iterations);
+  CHECK(ev_backend(again) == test_backend());
+  hook_releases = hook_acquires = 0;
+  ev_run(again, EVRUN_NOWAIT);
+  CHECK(hook_releases == 1);
+  CHECK(hook_acquires == 1);
+  ev_set_userdata(again, nullptr);
+  ev_set_loop_release_cb(again, nullptr, nullptr);
+  ev_loop_destroy(again);
+}
+
+// A thread that makes (and runs) a loop and then waits in a call the kernel does not restart
+// must not see EINTR: io_uring rings that are closed interrupt their creator's such calls some
+// milliseconds later (gdnsd's takeover recv lost the old daemon's statistics that way). In a
+// fresh process, so that no ring an earlier test closed interrupts it.
+TEST_CASE("a timed recv right after making, and after running, a loop is not interrupted",
+          "[run]") {
+  bool run_first = GENERATE(false, true);
+  CAPTURE(run_first);
+  ChildStatus status = run_in_child([run_first] {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return 10;
+    timeval limit{0, 200 * 1000};
+    if (setsockopt(pair[0], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) != 0) return 11;
+    struct ev_loop *loop = ev_loop_new(test_backend() | EVFLAG_NOENV);
+    if (!loop) return 12;
+    if (run_first) ev_run(loop, EVRUN_NOWAIT);
+    char byte;
+    ssize_t got = recv(pair[0], &byte, 1, 0);
+    int error = errno;
+    ev_loop_destroy(loop);
+    if (got < 0 && error == EINTR) return 1;
+    return got < 0 && (error == EAGAIN || error == EWOULDBLOCK) ? 0 : 13;
+  });
+  REQUIRE(status.exited);
+  CHECK(status.exit_code == 0);  // 1: interrupted (EINTR)
 }
 
 TEST_CASE("ev_suspend/ev_resume keep a timer's remaining time", "[run]") {

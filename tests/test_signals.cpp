@@ -10,7 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <csignal>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace {
@@ -193,4 +195,76 @@ TEST_CASE("with EVFLAG_SIGNALFD a signal is read from a signalfd, and released o
   }
   CHECK_FALSE(is_blocked(SIGUSR1));
   CHECK(has_default_disposition(SIGUSR1));
+}
+
+namespace {
+
+std::atomic<int> g_foreign_handler_runs{0};
+void foreign_handler(int) {
+  g_foreign_handler_runs.fetch_add(1);
+}
+
+// A SIGUSR1 handler of the program's own (not an ev_signal), as CPython installs them, for the
+// guard's lifetime.
+class ForeignHandler {
+ public:
+  explicit ForeignHandler(int flags) {
+    struct sigaction action {};
+    action.sa_handler = foreign_handler;
+    action.sa_flags = flags;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGUSR1, &action, &saved_);
+    g_foreign_handler_runs = 0;
+  }
+  ~ForeignHandler() { sigaction(SIGUSR1, &saved_, nullptr); }
+  ForeignHandler(const ForeignHandler &) = delete;
+  ForeignHandler &operator=(const ForeignHandler &) = delete;
+
+ private:
+  struct sigaction saved_;
+};
+
+void break_once_handled(struct ev_loop *loop, ev_check *, int) {
+  if (g_foreign_handler_runs.load()) ev_break(loop, EVBREAK_ALL);
+}
+
+}  // namespace
+
+// epoll_wait, poll and select fail with EINTR when a handler runs, SA_RESTART or not, and the
+// iteration ends there (gevent runs the interpreter's handlers from a check watcher). On
+// io_uring the same must hold when the wait's io_uring_enter also submits (an io watcher
+// started just before ev_run), where the kernel returns the submission count, not -EINTR.
+TEST_CASE("a signal caught by the program's own handler ends the loop's wait", "[signal]") {
+  int flags = GENERATE(0, SA_RESTART);
+  bool io_started_just_before = GENERATE(false, true);
+  CAPTURE(flags, io_started_just_before);
+  LoopGuard loop;
+  ForeignHandler handler(flags);
+  Trace trace;
+  Traced<ev_timer> deadline(trace, "deadline");
+  ev_timer_set(&deadline.w, kGuardSeconds / 2, 0.);
+  ev_timer_start(loop, &deadline.w);
+  ev_check ended;
+  ev_check_init(&ended, break_once_handled);
+  ev_check_start(loop, &ended);
+  PipeFds pipe = make_pipe();
+  Traced<ev_io> reader(trace, "reader");
+  ev_io_set(&reader.w, pipe.read_end.get(), EV_READ);
+  ev_run(loop, EVRUN_NOWAIT);
+  ev_io_start(loop, &reader.w);
+  if (!io_started_just_before) ev_run(loop, EVRUN_NOWAIT);
+
+  pid_t loop_thread_id = gettid();
+  pthread_t loop_thread = pthread_self();
+  // Once, and only while the loop sleeps: a handler run before the wait would wake no backend.
+  WakerThread waker(loop, [&] {
+    if (await_thread_sleeping(loop_thread_id)) pthread_kill(loop_thread, SIGUSR1);
+  });
+  ev_run(loop, 0);
+  CHECK(waker.finish());
+  CHECK(g_foreign_handler_runs.load() == 1);
+  CHECK(trace.empty());  // neither the deadline nor the quiet pipe
+  ev_check_stop(loop, &ended);
+  ev_io_stop(loop, &reader.w);
+  ev_timer_stop(loop, &deadline.w);
 }
