@@ -111,11 +111,18 @@ run_case "-- ends the options" 0 "^library libevring" "$evring_run" -- "$probe"
 
 cp "$probe" "$work/bin/setuid-probe" && chmod u+s "$work/bin/setuid-probe"
 cp "$probe" "$work/bin/setgid-probe" && chmod g+s "$work/bin/setgid-probe"
-run_case "a set-user-ID PROGRAM is refused" 126 \
-  "setuid-probe is set-user-ID or set-group-ID: the dynamic loader ignores LD_LIBRARY_PATH" \
+refused="is set-user-ID, set-group-ID or has file capabilities: the dynamic loader ignores"
+run_case "a set-user-ID PROGRAM is refused" 126 "setuid-probe $refused" \
   "$evring_run" "$work/bin/setuid-probe"
-run_case "a set-group-ID PROGRAM is refused" 126 "setgid-probe is set-user-ID or set-group-ID" \
+run_case "a set-group-ID PROGRAM is refused" 126 "setgid-probe $refused" \
   "$evring_run" "$work/bin/setgid-probe"
+cp "$probe" "$work/bin/capable-probe"
+if PATH=$PATH:/usr/sbin:/sbin setcap cap_net_bind_service+ep "$work/bin/capable-probe" 2>/dev/null; then
+  run_case "a PROGRAM with file capabilities is refused" 126 "capable-probe $refused" \
+    "$evring_run" "$work/bin/capable-probe"
+else
+  echo "SKIP: a PROGRAM with file capabilities: setcap is missing or not permitted here"
+fi
 
 run_case "--check of a program linked with libev" 0 "probe links libev.so.4: evring-run runs it" \
   "$evring_run" --check "$probe"
@@ -123,7 +130,7 @@ run_case "--check of a program that needs libev through a library" 0 \
   "through links libev.so.4" "$evring_run" --check "$work/bin/through"
 run_case "--check looks PROGRAM up in PATH" 0 "^$work/bin/probe links libev.so.4" \
   env PATH="/nonexistent::$work/bin:$PATH" "$evring_run" --check probe
-run_case "--check of a set-user-ID program" 1 "links libev.so.4, but it is set-user-ID" \
+run_case "--check of a set-user-ID program" 1 "links libev.so.4, but it is set-user-ID, set-group" \
   "$evring_run" --check "$work/bin/setuid-probe"
 run_case "a program that needs libev through a library runs on evring" 0 \
   "^evring: loop .* uses backend" "$evring_run" --debug "$work/bin/through"
