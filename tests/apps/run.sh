@@ -73,6 +73,21 @@ installed() {
   done
 }
 
+# runnable PACKAGE PROGRAM...: installed, and evring-run can run each PROGRAM on evring (it
+# links libev.so.4 and gives this user no privileges: ss-server has file capabilities, which
+# only root may ignore); else prints the SKIP line.
+runnable() {
+  installed "$@" || return
+  local package=$1 program verdict
+  shift
+  for program in "$@"; do
+    if ! verdict=$("$evring_run" --check "$program" 2>&1); then
+      echo "SKIP $package: $verdict"
+      return 1
+    fi
+  done
+}
+
 # on_backend LOG BACKEND: true when evring (EVRING_DEBUG) said in LOG that a loop uses BACKEND
 # and no loop uses another: the program really ran on evring, where it was sent.
 on_backend() {
@@ -224,8 +239,8 @@ case_sniproxy() { # BACKEND: h2load -> sniproxy (TLS, routed by SNI "localhost")
 }
 
 http_cases() {
-  installed nghttp2-server nghttpd || return
-  installed nghttp2-client h2load || return
+  runnable nghttp2-server nghttpd || return
+  runnable nghttp2-client h2load || return
   mkdir -p "$work/htdocs"
   head -c 3000 /dev/urandom | od -An -tx1 >"$work/htdocs/index.html"
   local tls=yes
@@ -242,13 +257,13 @@ http_cases() {
     case_nghttpd "$backend" h2c
     [ $tls = no ] || case_nghttpd "$backend" tls
   done
-  if installed shadowsocks-libev ss-server ss-tunnel; then
+  if runnable shadowsocks-libev ss-server ss-tunnel; then
     for backend in $backends; do case_shadowsocks "$backend"; done
   fi
-  if [ $tls = yes ] && installed hitch hitch; then
+  if [ $tls = yes ] && runnable hitch hitch; then
     for backend in $backends; do case_hitch "$backend"; done
   fi
-  if [ $tls = yes ] && installed sniproxy sniproxy; then
+  if [ $tls = yes ] && runnable sniproxy sniproxy; then
     for backend in $backends; do case_sniproxy "$backend"; done
   fi
 }
@@ -287,7 +302,7 @@ EOF
 }
 
 dns_cases() {
-  installed gdnsd gdnsd || return
+  runnable gdnsd gdnsd || return
   installed bind9-dnsutils dig || return
   local backend
   for backend in $backends; do case_gdnsd "$backend"; done
@@ -327,7 +342,7 @@ case_multiwatch() {
 }
 
 child_cases() {
-  installed multiwatch multiwatch || return
+  runnable multiwatch multiwatch || return
   local backend
   for backend in $backends; do case_multiwatch "$backend"; done
 }

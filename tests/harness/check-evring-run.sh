@@ -109,19 +109,37 @@ run_case "PROGRAM found in PATH" 0 "^library libevring" \
   env PATH="$work/bin:$PATH" "$evring_run" probe
 run_case "-- ends the options" 0 "^library libevring" "$evring_run" -- "$probe"
 
-cp "$probe" "$work/bin/setuid-probe" && chmod u+s "$work/bin/setuid-probe"
-cp "$probe" "$work/bin/setgid-probe" && chmod g+s "$work/bin/setgid-probe"
-refused="is set-user-ID, set-group-ID or has file capabilities: the dynamic loader ignores"
-run_case "a set-user-ID PROGRAM is refused" 126 "setuid-probe $refused" \
-  "$evring_run" "$work/bin/setuid-probe"
-run_case "a set-group-ID PROGRAM is refused" 126 "setgid-probe $refused" \
-  "$evring_run" "$work/bin/setgid-probe"
-cp "$probe" "$work/bin/capable-probe"
-if PATH=$PATH:/usr/sbin:/sbin setcap cap_net_bind_service+ep "$work/bin/capable-probe" 2>/dev/null; then
-  run_case "a PROGRAM with file capabilities is refused" 126 "capable-probe $refused" \
-    "$evring_run" "$work/bin/capable-probe"
+# The loader's secure mode: set-user-ID to another user, set-group-ID to another group, file
+# capabilities for anyone but root. Files of another owner can only be made by root.
+refused="gives privileges \\(set-user-ID or set-group-ID to another owner, or file capabilities\\):"
+cp "$probe" "$work/bin/setuid-own" && chmod u+s "$work/bin/setuid-own"
+run_case "a PROGRAM set-user-ID to the caller runs on evring" 0 "^library libevring" \
+  "$evring_run" "$work/bin/setuid-own"
+if [ "$(id -u)" -eq 0 ]; then
+  cp "$probe" "$work/bin/setuid-other" && chown nobody "$work/bin/setuid-other" &&
+    chmod u+s "$work/bin/setuid-other"
+  cp "$probe" "$work/bin/setgid-other" && chgrp "$(id -gn nobody)" "$work/bin/setgid-other" &&
+    chmod g+s "$work/bin/setgid-other"
+  run_case "a PROGRAM set-user-ID to another user is refused" 126 "setuid-other $refused" \
+    "$evring_run" "$work/bin/setuid-other"
+  run_case "a PROGRAM set-group-ID to another group is refused" 126 "setgid-other $refused" \
+    "$evring_run" "$work/bin/setgid-other"
+  run_case "--check of a program set-user-ID to another user" 1 \
+    "setuid-other links libev.so.4, but it $refused" "$evring_run" --check "$work/bin/setuid-other"
+  cp "$probe" "$work/bin/capable" && chmod 755 "$work" "$work/bin"
+  if PATH=$PATH:/usr/sbin:/sbin setcap cap_net_bind_service+ep "$work/bin/capable" 2>/dev/null &&
+    command -v setpriv >/dev/null; then
+    run_case "a PROGRAM with file capabilities runs on evring for root" 0 "^library libevring" \
+      "$evring_run" "$work/bin/capable"
+    run_case "a PROGRAM with file capabilities is refused for another user" 126 \
+      "capable $refused" setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+      "$evring_run" "$work/bin/capable"
+  else
+    echo "SKIP: a PROGRAM with file capabilities: setcap or setpriv is missing or not permitted"
+  fi
 else
-  echo "SKIP: a PROGRAM with file capabilities: setcap is missing or not permitted here"
+  echo "SKIP: programs set-user-ID to another user, set-group-ID to another group or with file" \
+    "capabilities: making them needs root"
 fi
 
 run_case "--check of a program linked with libev" 0 "probe links libev.so.4: evring-run runs it" \
@@ -130,8 +148,6 @@ run_case "--check of a program that needs libev through a library" 0 \
   "through links libev.so.4" "$evring_run" --check "$work/bin/through"
 run_case "--check looks PROGRAM up in PATH" 0 "^$work/bin/probe links libev.so.4" \
   env PATH="/nonexistent::$work/bin:$PATH" "$evring_run" --check probe
-run_case "--check of a set-user-ID program" 1 "links libev.so.4, but it is set-user-ID, set-group" \
-  "$evring_run" --check "$work/bin/setuid-probe"
 run_case "a program that needs libev through a library runs on evring" 0 \
   "^evring: loop .* uses backend" "$evring_run" --debug "$work/bin/through"
 
