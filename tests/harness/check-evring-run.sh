@@ -105,6 +105,9 @@ done
 run_case "--backend=NAME" 0 "^backend 2$" env -u LIBEV_FLAGS "$evring_run" --backend=poll "$probe"
 run_case "--debug" 0 "^evring: loop .* uses backend epoll
 ^backend 4$" env -u LIBEV_FLAGS "$evring_run" --debug --backend epoll "$probe"
+run_case "--debug names the --backend a program with EVFLAG_NOENV ignores" 1 \
+  "^evring: loop .* \(EVFLAG_NOENV: EVRING_BACKEND=select ignored\)" \
+  env -u LIBEV_FLAGS "$evring_run" --debug --backend select "$probe" --noenv
 run_case "PROGRAM found in PATH" 0 "^library libevring" \
   env PATH="$work/bin:$PATH" "$evring_run" probe
 run_case "-- ends the options" 0 "^library libevring" "$evring_run" -- "$probe"
