@@ -20,15 +20,19 @@ namespace evring {
 
 namespace {
 
-// FdEntry::backend_flags holds the mask the kernel has (EV_READ|EV_WRITE|EVRING_EDGE), or
-// kAlwaysReady: epoll refused the fd with EPERM (a regular file, /dev/null), which poll(2)
-// would report as always readable and writable, so this backend does the same.
+// kernel_mask value for an fd epoll refused with EPERM (a regular file, /dev/null), which
+// poll(2) would report as always readable and writable, so this backend does the same.
 constexpr uint8_t kAlwaysReady = 0x80;
 constexpr int kReadWrite = EV_READ | EV_WRITE;
 
-// FdEntry::backend_index counts the fd's registrations: the tag in the event data.
-inline uint32_t registration_tag(const FdEntry &entry) {
-  return uint32_t(entry.backend_index);
+// What the epoll set has for an fd.
+struct EpollFd {
+  uint8_t kernel_mask;     // EV_READ|EV_WRITE|EVRING_EDGE as registered, or kAlwaysReady
+  uint32_t registrations;  // counts the fd's registrations: the tag in its event data
+};
+
+inline EpollFd &epoll_fd_of(FdEntry &entry) {
+  return backend_fd_state<EpollFd>(entry.backend);
 }
 
 struct EpollState {
@@ -42,11 +46,11 @@ EpollState &state_of(ev_loop *loop) {
   return *static_cast<EpollState *>(loop->backend_state);
 }
 
-epoll_event kernel_event(int fd, const FdEntry &entry, int mask) {
+epoll_event kernel_event(int fd, const EpollFd &kernel, int mask) {
   epoll_event event{};
   event.events = (mask & EV_READ ? EPOLLIN : 0u) | (mask & EV_WRITE ? EPOLLOUT : 0u) |
                  (mask & EVRING_EDGE ? EPOLLET : 0u);
-  event.data.u64 = uint64_t(uint32_t(fd)) | (uint64_t(registration_tag(entry)) << 32);
+  event.data.u64 = uint64_t(uint32_t(fd)) | (uint64_t(kernel.registrations) << 32);
   return event;
 }
 
@@ -62,7 +66,7 @@ bool epoll_init(ev_loop *loop) {
   *state = EpollState{epoll_fd, kFirstEventBatch, {}, {}};
   state->events.reserve_zeroed(state->batch);
   loop->backend_state = state;
-  loop->backend_fd = epoll_fd;
+  loop->backend_fd.number = epoll_fd;
   return true;
 }
 
@@ -73,15 +77,15 @@ void epoll_destroy(ev_loop *loop) {
   state.always_ready.release();
   mem_free(&state);
   loop->backend_state = nullptr;
-  loop->backend_fd = -1;
+  loop->backend_fd.number = -1;
 }
 
 // Registers the fd for new_mask; returns false if the fd must be killed.
-bool register_fd(EpollState &state, int fd, FdEntry &entry, int old_mask, int new_mask) {
-  uint8_t kernel_had = entry.backend_flags;
-  entry.backend_flags = uint8_t(new_mask);
-  ++entry.backend_index;
-  epoll_event event = kernel_event(fd, entry, new_mask);
+bool register_fd(EpollState &state, int fd, EpollFd &kernel, int old_mask, int new_mask) {
+  uint8_t kernel_had = kernel.kernel_mask;
+  kernel.kernel_mask = uint8_t(new_mask);
+  ++kernel.registrations;
+  epoll_event event = kernel_event(fd, kernel, new_mask);
   bool in_kernel = old_mask && kernel_had != new_mask;
   if (!epoll_ctl(state.epoll_fd, in_kernel ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event))
     return true;
@@ -91,34 +95,35 @@ bool register_fd(EpollState &state, int fd, FdEntry &entry, int old_mask, int ne
   } else if (errno == EEXIST) {
     // Still registered from before (lazy unregistration): same mask means nothing to do.
     if (kernel_had == new_mask) {
-      --entry.backend_index;
+      --kernel.registrations;
       return true;
     }
     if (!epoll_ctl(state.epoll_fd, EPOLL_CTL_MOD, fd, &event)) return true;
   }
   if (errno == EPERM) {
-    entry.backend_flags = kAlwaysReady;
+    kernel.kernel_mask = kAlwaysReady;
     if (!(kernel_had & kAlwaysReady)) state.always_ready.push(fd);
     return true;
   }
-  --entry.backend_index;
+  --kernel.registrations;
   return false;
 }
 
 void epoll_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
   if (!new_mask) return;  // lazy: see the top of this file
-  if (!register_fd(state_of(loop), fd, loop->fds[fd], old_mask, new_mask)) fd_kill(loop, fd);
+  if (!register_fd(state_of(loop), fd, epoll_fd_of(loop->fds[fd]), old_mask, new_mask))
+    fd_kill(loop, fd);
 }
 
 void report_always_ready(ev_loop *loop, EpollState &state) {
   for (int i = 0; i < state.always_ready.count;) {
     int fd = state.always_ready[i];
     FdEntry &entry = loop->fds[fd];
-    if ((entry.backend_flags & kAlwaysReady) && (entry.registered & kReadWrite)) {
+    if ((epoll_fd_of(entry).kernel_mask & kAlwaysReady) && (entry.registered & kReadWrite)) {
       fd_event(loop, fd, entry.registered & kReadWrite);
       ++i;
     } else {
-      entry.backend_flags = 0;
+      epoll_fd_of(entry).kernel_mask = 0;
       state.always_ready[i] = state.always_ready[--state.always_ready.count];
     }
   }
@@ -126,8 +131,9 @@ void report_always_ready(ev_loop *loop, EpollState &state) {
 
 // An event for a mask nobody wants any more: narrow the registration, or drop it.
 bool narrow_registration(EpollState &state, int fd, FdEntry &entry) {
-  epoll_event event = kernel_event(fd, entry, entry.registered);
-  entry.backend_flags = entry.registered;
+  EpollFd &kernel = epoll_fd_of(entry);
+  epoll_event event = kernel_event(fd, kernel, entry.registered);
+  kernel.kernel_mask = entry.registered;
   return !epoll_ctl(state.epoll_fd, entry.registered ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &event);
 }
 
@@ -147,13 +153,13 @@ void epoll_poll(ev_loop *loop, ev_tstamp timeout) {
     const epoll_event &event = state.events[i];
     int fd = int(uint32_t(event.data.u64));
     FdEntry &entry = loop->fds[fd];
-    if (registration_tag(entry) != uint32_t(event.data.u64 >> 32)) {
-      loop->backend_needs_rebuild = true;
+    if (epoll_fd_of(entry).registrations != uint32_t(event.data.u64 >> 32)) {
+      loop->backend_repair = BackendRepair::kRebuild;
       continue;
     }
     int got = revents_of(event.events);
     if ((got & ~entry.registered) && !narrow_registration(state, fd, entry)) {
-      loop->backend_needs_rebuild = true;
+      loop->backend_repair = BackendRepair::kRebuild;
       continue;
     }
     fd_event(loop, fd, got);
@@ -167,8 +173,12 @@ void epoll_poll(ev_loop *loop, ev_tstamp timeout) {
 
 }  // namespace
 
+// The table reads by concern, a line each.
+// clang-format off
 const BackendOps epoll_backend = {
-    "epoll", EVBACKEND_EPOLL, epoll_init, epoll_destroy, epoll_modify, epoll_poll, 1e-3,
-    true,    nullptr,         false};
+    .name = "epoll", .flag = EVBACKEND_EPOLL,
+    .init = epoll_init, .destroy = epoll_destroy, .modify = epoll_modify, .poll = epoll_poll,
+    .min_wait = 1e-3, .rebuilt_after_fork = true, .embed = {.embeddable = true}};
+// clang-format on
 
 }  // namespace evring

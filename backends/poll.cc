@@ -1,5 +1,4 @@
-// poll(2) backend: one pollfd per watched fd, in a dense array; FdEntry::backend_index is the
-// fd's slot + 1.
+// poll(2) backend: one pollfd per watched fd, in a dense array.
 #include <errno.h>
 #include <poll.h>
 
@@ -12,6 +11,15 @@ namespace {
 struct PollState {
   Vec<pollfd> fds;
 };
+
+// The fd's place in the pollfd array.
+struct PollFd {
+  int32_t slot_plus_one;  // 0: not in the array
+};
+
+PollFd &poll_fd(FdEntry &entry) {
+  return backend_fd_state<PollFd>(entry.backend);
+}
 
 PollState &state_of(ev_loop *loop) {
   return *static_cast<PollState *>(loop->backend_state);
@@ -32,23 +40,23 @@ void poll_destroy(ev_loop *loop) {
 
 void poll_modify(ev_loop *loop, int fd, int, int new_mask) {
   Vec<pollfd> &fds = state_of(loop).fds;
-  FdEntry &entry = loop->fds[fd];
-  if (!entry.backend_index) {
+  PollFd &place = poll_fd(loop->fds[fd]);
+  if (!place.slot_plus_one) {
     if (!new_mask) return;
     fds.push(pollfd{fd, 0, 0});
-    entry.backend_index = fds.count;
+    place.slot_plus_one = fds.count;
   }
-  int slot = entry.backend_index - 1;
+  int slot = place.slot_plus_one - 1;
   if (new_mask) {
     fds[slot].events =
         short((new_mask & EV_READ ? POLLIN : 0) | (new_mask & EV_WRITE ? POLLOUT : 0));
     return;
   }
-  entry.backend_index = 0;
+  place.slot_plus_one = 0;
   pollfd last = fds[--fds.count];
   if (slot < fds.count) {
     fds[slot] = last;
-    loop->fds[last.fd].backend_index = slot + 1;
+    poll_fd(loop->fds[last.fd]).slot_plus_one = slot + 1;
   }
 }
 
@@ -78,7 +86,12 @@ void poll_poll(ev_loop *loop, ev_tstamp timeout) {
 
 }  // namespace
 
-const BackendOps poll_backend = {"poll",    EVBACKEND_POLL, poll_init, poll_destroy, poll_modify,
-                                 poll_poll, 1e-3,           false,     nullptr,      false};
+// The table reads by concern, a line each.
+// clang-format off
+const BackendOps poll_backend = {
+    .name = "poll", .flag = EVBACKEND_POLL,
+    .init = poll_init, .destroy = poll_destroy, .modify = poll_modify, .poll = poll_poll,
+    .min_wait = 1e-3};
+// clang-format on
 
 }  // namespace evring

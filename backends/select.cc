@@ -110,8 +110,12 @@ void select_poll(ev_loop *loop, ev_tstamp timeout) {
 
 }  // namespace
 
+// The table reads by concern, a line each.
+// clang-format off
 const BackendOps select_backend = {
-    "select", EVBACKEND_SELECT, select_init, select_destroy, select_modify, select_poll, 1e-6,
-    false,    nullptr,          false};
+    .name = "select", .flag = EVBACKEND_SELECT,
+    .init = select_init, .destroy = select_destroy, .modify = select_modify, .poll = select_poll,
+    .min_wait = 1e-6};
+// clang-format on
 
 }  // namespace evring

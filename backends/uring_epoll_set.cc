@@ -1,10 +1,11 @@
-// The io_uring backend's fallback for fds whose POLL_ADD fails with -EINVAL (or whose number
-// does not fit in user_data): an epoll set, itself polled through the ring, so that those fds
-// keep working and the loop still waits in its one io_uring_enter.
+// The io_uring backend's internal epoll set: see uring_epoll_set.h.
+#include "uring_epoll_set.h"
+
 #include <errno.h>
 #include <unistd.h>
 
-#include "uring_state.h"
+#include "uring_linger.h"
+#include "uring_prep.h"
 
 namespace evring {
 
@@ -23,115 +24,119 @@ bool set_registration(int epoll_fd, int op, int fd, epoll_event &event) {
   return epoll_ctl(epoll_fd, other_op, fd, &event) == 0;
 }
 
-void epoll_set_open(UringState &state) {
-  state.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  if (state.epoll_fd < 0) fatal_syserr("evring: epoll_create1 (io_uring fallback set)");
-  state.epoll_events.reserve_zeroed(64);
-  state.epoll_armed = false;
+void open_set(EpollSet &set) {
+  set.fd = epoll_create1(EPOLL_CLOEXEC);
+  if (set.fd < 0) fatal_syserr("evring: epoll_create1 (io_uring fallback set)");
+  set.events.reserve_zeroed(64);
+  set.armed = false;
+}
+
+void ensure_open(EpollSet &set) {
+  if (set.fd < 0) open_set(set);
 }
 
 // A registration survives in an epoll set while its file is open anywhere, even after the fd
-// was closed here; the set is rebuilt from the fd table to get rid of it.
-void epoll_set_rebuild(ev_loop *loop, UringState &state) {
-  state.epoll_stale = false;
-  state.epoll_lingering = false;
-  close(state.epoll_fd);
-  epoll_set_open(state);
+// was closed here (quirk O); the set is rebuilt from the fd table to get rid of it.
+void rebuild(ev_loop *loop, UringState &state) {
+  state.epoll.stale = false;
+  state.epoll.lingering = false;
+  close(state.epoll.fd);
+  open_set(state.epoll);
   for (int fd = 0; fd < loop->fds.count; ++fd) {
     FdEntry &entry = loop->fds[fd];
-    entry.backend_flags &= uint8_t(~kLingerItem);
-    if (!(entry.backend_flags & kInEpollSet)) continue;
-    set_armed(entry, 0, 0);
+    UringFd &uring = uring_fd(entry);
+    uring.flags &= uint8_t(~kLingering);
+    if (uring.state != UringFdState::kInEpollSet) continue;
+    set_armed(uring, UringFdState::kInEpollSet, 0, 0);
     epoll_set_register(loop, state, fd, entry);
   }
 }
 
-}  // namespace
-
-// From now on the fd is served by the epoll set.
-void epoll_set_adopt(UringState &state, FdEntry &entry) {
-  entry.backend_flags |= kInEpollSet;
-  ++state.epoll_members;
+// A member's event: reported if it comes from the registration we have, else the set is stale.
+void member_event(ev_loop *loop, UringState &state, int fd, uint32_t generation, uint32_t bits) {
+  if (!fd_generation_current(loop, fd, generation) ||
+      uring_fd(loop->fds[fd]).state != UringFdState::kInEpollSet) {
+    state.epoll.stale = true;
+    return;
+  }
+  fd_event(loop, fd, revents_of(bits));
 }
 
-void epoll_set_leave(UringState &state, int fd, FdEntry &entry) {
+}  // namespace
+
+void epoll_set_adopt(UringState &state, UringFd &uring) {
+  set_armed(uring, UringFdState::kInEpollSet, 0, 0);
+  ++state.epoll.members;
+}
+
+void epoll_set_leave(UringState &state, int fd, UringFd &uring) {
   // Fails harmlessly when the fd was closed: the kernel dropped it then.
-  if (armed_mask(entry)) epoll_ctl(state.epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
-  entry.backend_flags &= uint8_t(~kInEpollSet);
-  set_armed(entry, 0, 0);
-  --state.epoll_members;
+  if (uring.armed_mask) epoll_ctl(state.epoll.fd, EPOLL_CTL_DEL, fd, nullptr);
+  set_idle(uring);
+  --state.epoll.members;
 }
 
 void epoll_set_register(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
-  if (state.epoll_fd < 0) epoll_set_open(state);
+  ensure_open(state.epoll);
+  UringFd &uring = uring_fd(entry);
   epoll_event event{};
   event.events = poll_bits(entry.registered) | (entry.registered & EVRING_EDGE ? EPOLLET : 0u);
   event.data.u64 = uint64_t(uint32_t(fd)) | (uint64_t(entry.generation) << 32);
-  if (set_registration(state.epoll_fd, armed_mask(entry) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
-                       event)) {
-    set_armed(entry, entry.registered, entry.generation);
+  int op = uring.armed_mask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (set_registration(state.epoll.fd, op, fd, event)) {
+    set_armed(uring, UringFdState::kInEpollSet, entry.registered, entry.generation);
     return;
   }
-  set_armed(entry, 0, 0);
-  epoll_set_leave(state, fd, entry);
+  set_armed(uring, UringFdState::kInEpollSet, 0, 0);
+  epoll_set_leave(state, fd, uring);
   fd_kill(loop, fd);
 }
 
-void epoll_set_linger(UringState &state, int fd, FdEntry &entry, uint8_t mask) {
-  if (state.epoll_fd < 0) epoll_set_open(state);
+bool epoll_set_linger(UringState &state, int fd, FdEntry &entry, uint8_t mask) {
+  ensure_open(state.epoll);
+  UringFd &uring = uring_fd(entry);
   epoll_event event{};
   event.events = poll_bits(mask) | EPOLLONESHOT;
   event.data.u64 = uint64_t(uint32_t(fd)) | kLingerTag | (uint64_t(entry.generation) << 32);
   // The registration of an earlier stop stays (disabled once it fired) until its file closes.
-  int op = entry.backend_flags & kLingerItem ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (!set_registration(state.epoll_fd, op, fd, event)) {
-    // Closed already (EBADF), or a file epoll refuses (EPERM): nothing can wake the loop.
-    entry.backend_flags &= uint8_t(~kLingerItem);
-    return;
+  int op = uring.flags & kLingering ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (!set_registration(state.epoll.fd, op, fd, event)) {
+    uring.flags &= uint8_t(~kLingering);
+    return false;
   }
-  entry.backend_flags |= kLingerItem;
-  state.epoll_lingering = true;
+  uring.flags |= kLingering;
+  state.epoll.lingering = true;
+  return true;
 }
 
 void epoll_set_report(ev_loop *loop, UringState &state) {
-  int ready = epoll_wait(state.epoll_fd, state.epoll_events.items, state.epoll_events.capacity, 0);
+  EpollSet &set = state.epoll;
+  int ready = epoll_wait(set.fd, set.events.items, set.events.capacity, 0);
   for (int i = 0; i < ready; ++i) {
-    const epoll_event &event = state.epoll_events[i];
-    int fd = int(uint32_t(event.data.u64 & ~kLingerTag));
-    uint32_t generation = uint32_t(event.data.u64 >> 32);
-    if (event.data.u64 & kLingerTag) {
-      // Still unwatched since it was stopped: wake once. Watched again: its poll reports it.
-      if (fd_generation_current(loop, fd, generation) && !loop->fds[fd].registered)
-        state.woken = true;
-      continue;
-    }
-    if (!fd_generation_current(loop, fd, generation) ||
-        !(loop->fds[fd].backend_flags & kInEpollSet)) {
-      state.epoll_stale = true;
-      continue;
-    }
-    fd_event(loop, fd, revents_of(event.events));
+    uint64_t data = set.events[i].data.u64;
+    int fd = int(uint32_t(data & ~kLingerTag));
+    uint32_t generation = uint32_t(data >> 32);
+    if (data & kLingerTag)
+      linger_fired(loop, state, fd, generation);
+    else
+      member_event(loop, state, fd, generation, set.events[i].events);
   }
-  if (ready == state.epoll_events.capacity)
-    state.epoll_events.reserve_zeroed(state.epoll_events.capacity * 2);
+  if (ready == set.events.capacity) set.events.reserve_zeroed(set.events.capacity * 2);
 }
 
 // One-shot, re-armed each iteration: arming checks the set's ready list, so level-triggered
 // members that are still ready are reported again.
 void epoll_set_arm(ev_loop *loop, UringState &state) {
-  if (state.epoll_stale) epoll_set_rebuild(loop, state);
-  if (state.epoll_armed || !(state.epoll_members || state.epoll_lingering)) return;
-  io_uring_sqe *sqe = next_sqe(loop, state);
-  sqe->opcode = IORING_OP_POLL_ADD;
-  sqe->fd = state.epoll_fd;
-  sqe->poll32_events = POLLIN;
-  sqe->user_data = user_data(kEpollSetPoll, 0, 0);
-  state.epoll_armed = true;
+  EpollSet &set = state.epoll;
+  if (set.stale) rebuild(loop, state);
+  if (set.armed || !(set.members || set.lingering)) return;
+  prep_poll_add(next_sqe(loop, state), set.fd, POLLIN, false, user_data(kEpollSetPoll, 0, 0));
+  set.armed = true;
 }
 
 void epoll_set_close(UringState &state) {
-  if (state.epoll_fd >= 0) close(state.epoll_fd);
-  state.epoll_events.release();
+  if (state.epoll.fd >= 0) close(state.epoll.fd);
+  state.epoll.events.release();
 }
 
 }  // namespace evring

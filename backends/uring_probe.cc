@@ -14,6 +14,7 @@
 #include <atomic>
 
 #include "backend.h"
+#include "uring_prep.h"
 #include "uring_probe.h"
 
 namespace evring {
@@ -61,14 +62,6 @@ constexpr uint64_t kProbeMultishot = ~uint64_t(0) - 2;
 constexpr uint64_t kProbeUpdate = ~uint64_t(0) - 1;
 constexpr uint64_t kProbeRemove = ~uint64_t(0);
 
-io_uring_sqe *probe_sqe(UringRing *ring, uint8_t opcode, uint64_t tag) {
-  io_uring_sqe *sqe = uring_get_sqe(ring);
-  sqe->opcode = opcode;
-  sqe->fd = -1;
-  sqe->user_data = tag;
-  return sqe;
-}
-
 // Multishot polls and in-place updates have no probe bit: ask with a multishot poll on an
 // always-writable eventfd (it completes at once with IORING_CQE_F_MORE where multishot exists),
 // an update of a poll that does not exist (-ENOENT where updates exist), and the removal of the
@@ -76,15 +69,9 @@ io_uring_sqe *probe_sqe(UringRing *ring, uint8_t opcode, uint64_t tag) {
 unsigned probe_poll_flavours(UringRing *ring) {
   int event_fd = eventfd(0, EFD_CLOEXEC);
   if (event_fd < 0) return 0;
-  io_uring_sqe *sqe = probe_sqe(ring, IORING_OP_POLL_ADD, kProbeMultishot);
-  sqe->fd = event_fd;
-  sqe->poll32_events = POLLOUT;
-  sqe->len = IORING_POLL_ADD_MULTI;
-  sqe = probe_sqe(ring, IORING_OP_POLL_REMOVE, kProbeUpdate);
-  sqe->addr = kProbeUpdate;
-  sqe->len = IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA;
-  sqe = probe_sqe(ring, IORING_OP_POLL_REMOVE, kProbeRemove);
-  sqe->addr = kProbeMultishot;
+  prep_poll_add(uring_get_sqe(ring), event_fd, POLLOUT, true, kProbeMultishot);
+  prep_poll_update(uring_get_sqe(ring), kProbeUpdate, kProbeUpdate, POLLIN, kProbeUpdate);
+  prep_poll_remove(uring_get_sqe(ring), kProbeMultishot, kProbeRemove);
   unsigned found = 0;
   // The multishot poll ends (-ECANCELED, or at once where multishot does not exist) and the two
   // removals complete during submission; bounded, in case a kernel defers any of them.

@@ -1,6 +1,7 @@
 #include "uring_sys.h"
 
 #include "memory.h"
+#include "uring_prep.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -40,11 +41,7 @@ constexpr uint64_t kCancelAllTag = ~uint64_t(0);
 // at a time: enter until they are all in. SQEs not yet handed to the kernel are dropped.
 void cancel_in_flight(UringRing *ring) {
   ring->sq_filled = __atomic_load_n(ring->sq_head, __ATOMIC_ACQUIRE);
-  io_uring_sqe *sqe = uring_get_sqe(ring);
-  sqe->opcode = IORING_OP_ASYNC_CANCEL;
-  sqe->fd = -1;
-  sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL;
-  sqe->user_data = kCancelAllTag;
+  prep_cancel_all(uring_get_sqe(ring), kCancelAllTag);
   long cancelled = -1, completed = 0;
   // Bounded: a request that would not complete must not hang the close.
   for (int round = 0; round < 10000 && (cancelled < 0 || completed < cancelled); ++round) {

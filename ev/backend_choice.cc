@@ -98,6 +98,25 @@ bool backend_choose(ev_loop *loop) {
   return false;
 }
 
+bool backend_fall_back(ev_loop *loop) {
+  const BackendOps *given_up = loop->backend;
+  bool after = false;
+  for (const BackendOps *ops : kBackends) {
+    if (after) {
+      loop->backend = ops;
+      if (ops->init(loop)) {
+        if (debug_enabled())
+          fprintf(stderr, "evring: loop %p: backend %s gave up, continuing with %s\n",
+                  static_cast<void *>(loop), given_up->name, ops->name);
+        return true;
+      }
+    }
+    after = after || ops == given_up;
+  }
+  loop->backend = given_up;
+  return false;
+}
+
 }  // namespace evring
 
 unsigned ev_supported_backends() noexcept {

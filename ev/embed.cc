@@ -18,10 +18,10 @@ ev_embed *embed_containing(void *member, size_t offset) {
   return reinterpret_cast<ev_embed *>(static_cast<char *>(member) - offset);
 }
 
-// The io watcher's data holds the embedded loop's backend generation it was registered for.
+// The io watcher's data holds the embedded loop's backend fd generation it was registered for.
 void watch_backend_fd(ev_loop *loop, ev_embed *w) {
-  ev_io_set(&w->io, w->other->backend_fd, EV_READ);
-  w->io.data = reinterpret_cast<void *>(uintptr_t(w->other->backend_generation));
+  ev_io_set(&w->io, w->other->backend_fd.number, EV_READ);
+  w->io.data = reinterpret_cast<void *>(uintptr_t(w->other->backend_fd.generation));
   ev_io_start(loop, &w->io);
 }
 
@@ -35,7 +35,7 @@ bool still_readable(int fd) {
 
 void on_backend_ready(ev_loop *loop, ev_io *io, int) {
   ev_embed *w = embed_containing(io, offsetof(ev_embed, io));
-  if (loop->backend->reports_wakeup_readiness && !still_readable(io->fd)) return;
+  if (loop->backend->embed.reports_wakeup_readiness && !still_readable(io->fd)) return;
   if (w->cb) {
     queue_event(loop, reinterpret_cast<ev_watcher *>(w), EV_EMBED);
   } else {
@@ -54,9 +54,9 @@ void before_blocking(ev_loop *loop, ev_prepare *prepare, int) {
     fd_reify(other);
     ev_run(other, EVRUN_NOWAIT);
   }
-  if (other->backend->submit) other->backend->submit(other);
-  if (w->io.fd == other->backend_fd &&
-      reinterpret_cast<uintptr_t>(w->io.data) == uintptr_t(other->backend_generation))
+  if (other->backend->embed.submit) other->backend->embed.submit(other);
+  if (w->io.fd == other->backend_fd.number &&
+      reinterpret_cast<uintptr_t>(w->io.data) == uintptr_t(other->backend_fd.generation))
     return;
   ev_io_stop(loop, &w->io);
   watch_backend_fd(loop, w);
@@ -74,16 +74,15 @@ void after_fork(ev_loop *loop, ev_fork *fork, int) {
 // io_uring publishes its ring fd only when asked (it gives up DEFER_TASKRUN for that): ask, and
 // re-create the backend so that it does.
 bool has_backend_fd(ev_loop *other) {
-  if (other->backend_fd < 0 && !other->backend_fd_wanted) {
-    other->backend_fd_wanted = true;
+  if (other->backend_fd.number < 0 && !other->backend_fd.wanted) {
+    other->backend_fd.wanted = true;
     backend_restart(other);
   }
-  return other->backend_fd >= 0;
+  return other->backend_fd.number >= 0;
 }
 
 bool embeddable(ev_loop *other) {
-  return other && other->backend && (other->backend->flag & ev_embeddable_backends()) &&
-         has_backend_fd(other);
+  return other && other->backend && other->backend->embed.embeddable && has_backend_fd(other);
 }
 
 }  // namespace

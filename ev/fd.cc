@@ -49,8 +49,7 @@ void fd_rearm_all(ev_loop *loop) {
   for (int fd = 0; fd < loop->fds.count; ++fd) {
     FdEntry &entry = loop->fds[fd];
     entry.registered = 0;
-    entry.backend_flags = 0;
-    entry.backend_index = 0;
+    entry.backend = BackendFdBytes{};
     if (entry.watchers) fd_change(loop, fd, kFdRebind);
   }
 }

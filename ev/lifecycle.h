@@ -9,10 +9,14 @@ namespace evring {
 // Runs in the iteration after ev_loop_fork (or a FORKCHECK pid change): new kernel objects
 // for the backend, the wakeup fd and the signalfd, and every fd registered again.
 void loop_after_fork(ev_loop *loop);
-// Throws the backend's kernel state away and builds it again from the fd table.
+// Throws the backend's kernel state away and builds it again from the fd table, with the same
+// backend or, after BackendRepair::kFallBack, the next one that works.
 void backend_restart(ev_loop *loop);
 // Picks the backend for `flags` (after environment overrides) and initialises it.
 bool backend_choose(ev_loop *loop);
+// Initialises the first working backend after the loop's (destroyed) one in preference order,
+// whatever the flags allowed: a loop whose backend gave up goes on. False if none works.
+bool backend_fall_back(ev_loop *loop);
 
 }  // namespace evring
 

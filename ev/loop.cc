@@ -25,7 +25,6 @@ bool loop_init(void *memory, unsigned flags) {
   ev_loop *loop = new (memory) ev_loop();
   loop->flags = flags;
   loop->signal_fd = -1;
-  loop->backend_fd = -1;
   loop->pid = getpid();
   loop->invoke_pending_cb = ev_invoke_pending;
   loop->pending_placeholder.cb = ignore_event;
@@ -78,14 +77,12 @@ void release_arrays(ev_loop *loop) {
 }  // namespace
 
 void backend_restart(ev_loop *loop) {
-  loop->backend_needs_rebuild = false;
+  bool fall_back = loop->backend_repair == BackendRepair::kFallBack;
+  loop->backend_repair = BackendRepair::kNone;
   loop->backend->destroy(loop);
-  if (loop->backend_replacement) {
-    loop->backend = loop->backend_replacement;
-    loop->backend_replacement = nullptr;
-  }
-  if (!loop->backend->init(loop)) fatal_syserr("evring: cannot re-create the backend");
-  ++loop->backend_generation;
+  if (fall_back ? !backend_fall_back(loop) : !loop->backend->init(loop))
+    fatal_syserr("evring: cannot re-create the backend");
+  ++loop->backend_fd.generation;
   fd_rearm_all(loop);
 }
 

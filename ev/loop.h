@@ -42,12 +42,25 @@ struct FdEntry {
   ev_watcher_list *watchers;  // io watchers on this fd, most recently started first
   uint8_t registered;         // the mask the backend has: EV_READ|EV_WRITE, maybe EVRING_EDGE
   uint8_t change;             // kFd* flags, nonzero while queued in fd_changes
-  uint8_t backend_flags;      // free for the backend's own per-fd bookkeeping
   uint32_t generation;        // advanced at every registration change; tags kernel events
-  int32_t backend_index;      // free for the backend (poll: slot in its pollfd array)
+  BackendFdBytes backend;     // the backend's own per-fd state (backend_fd_state<T>)
 };
 
 struct Inotify;
+
+// The backend's fd as an embedding loop's ev_embed watcher sees it (ev/embed.cc): the one place
+// where an embeddable backend and ev_embed negotiate.
+struct BackendFd {
+  // Readable while the backend has events (epoll's own fd, an io_uring ring's), or -1.
+  // Embeddable backends set it in init.
+  int number = -1;
+  // Set by ev_embed_start: a backend that provides the fd only at a cost (io_uring forgoes
+  // DEFER_TASKRUN for it) provides it from its next init on.
+  bool wanted = false;
+  // Advanced whenever `number` names a new kernel object, even under the old number (a
+  // backend_restart, a replaced ring): ev_embed must register it anew.
+  unsigned generation = 0;
+};
 
 // An eventfd (or a pipe where eventfd is missing) that wakes a sleeping backend from a signal
 // handler or another thread.
@@ -78,20 +91,10 @@ struct ev_loop {
   // Backend.
   const evring::BackendOps *backend;
   void *backend_state;
-  unsigned flags;              // the flags the loop was created with, after env overrides
-  bool backend_needs_rebuild;  // set by a backend that found its kernel state inconsistent
-  // Set (with backend_needs_rebuild) by a backend that cannot go on, such as io_uring at its
-  // ring-size limit: the rebuild then hands the loop over to this backend.
-  const evring::BackendOps *backend_replacement;
-  // An fd that is readable while the backend has events (epoll's own fd), or -1. Embeddable
-  // backends set it in init; ev_embed watches it.
-  int backend_fd;
-  // Set by ev_embed_start: backends that provide backend_fd only at a cost (io_uring forgoes
-  // DEFER_TASKRUN for it) provide it from the next init on.
-  bool backend_fd_wanted;
-  // Advanced by every backend_restart: backend_fd names a new kernel object, even if its number
-  // is the old one (ev_embed must register it anew).
-  unsigned backend_generation;
+  unsigned flags;  // the flags the loop was created with, after env overrides
+  // Set by a backend whose kernel state cannot go on; run.cc applies it before the next poll.
+  evring::BackendRepair backend_repair;
+  evring::BackendFd backend_fd;
 
   // Iteration state.
   unsigned iteration;

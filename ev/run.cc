@@ -130,7 +130,7 @@ int ev_run(ev_loop *loop, int flags) {
     }
     if (loop->break_how) break;
     if (loop->forked) loop_after_fork(loop);
-    if (loop->backend_needs_rebuild) backend_restart(loop);
+    if (loop->backend_repair != BackendRepair::kNone) backend_restart(loop);
     // The guards keep the common iteration (nothing changed, nothing expired) free of calls.
     unsigned queued_before_reify = loop->events_queued;
     if (loop->fd_changes.count) fd_reify(loop);

@@ -98,6 +98,66 @@ struct Traced {
   }
 };
 
+// The start and stop functions of each watcher type, for the fixtures below.
+inline void start_watcher(struct ev_loop *loop, ev_io *w) {
+  ev_io_start(loop, w);
+}
+inline void stop_watcher(struct ev_loop *loop, ev_io *w) {
+  ev_io_stop(loop, w);
+}
+inline void start_watcher(struct ev_loop *loop, ev_timer *w) {
+  ev_timer_start(loop, w);
+}
+inline void stop_watcher(struct ev_loop *loop, ev_timer *w) {
+  ev_timer_stop(loop, w);
+}
+inline void start_watcher(struct ev_loop *loop, ev_signal *w) {
+  ev_signal_start(loop, w);
+}
+inline void stop_watcher(struct ev_loop *loop, ev_signal *w) {
+  ev_signal_stop(loop, w);
+}
+
+// A traced watcher started on a loop for the object's lifetime and stopped when it goes: the
+// set-up most behaviour tests repeat. The constructors of the types below set its parameters.
+template <class Watcher>
+class Started : public Traced<Watcher> {
+ public:
+  ~Started() { stop_watcher(loop_, &this->w); }
+
+ protected:
+  Started(struct ev_loop *loop, Trace &into, std::string who)
+      : Traced<Watcher>(into, std::move(who)), loop_(loop) {}
+  void start() { start_watcher(loop_, &this->w); }
+
+ private:
+  struct ev_loop *loop_;
+};
+
+struct StartedIo : Started<ev_io> {
+  StartedIo(struct ev_loop *loop, Trace &into, std::string who, int fd, int events)
+      : Started(loop, into, std::move(who)) {
+    ev_io_set(&w, fd, events);
+    start();
+  }
+};
+
+struct StartedTimer : Started<ev_timer> {
+  StartedTimer(struct ev_loop *loop, Trace &into, std::string who, double after, double repeat)
+      : Started(loop, into, std::move(who)) {
+    ev_timer_set(&w, after, repeat);
+    start();
+  }
+};
+
+struct StartedSignal : Started<ev_signal> {
+  StartedSignal(struct ev_loop *loop, Trace &into, std::string who, int signum)
+      : Started(loop, into, std::move(who)) {
+    ev_signal_set(&w, signum);
+    start();
+  }
+};
+
 // ---- file descriptors --------------------------------------------------------------------
 
 // Owns one descriptor.
@@ -135,6 +195,14 @@ void write_byte(int fd, char byte = 'x');
 std::string drain(int fd);
 // Writes until the kernel refuses (EAGAIN); returns the bytes written.
 size_t fill(int fd);
+
+// The set-up of most io tests, for TEST_CASE_METHOD: a loop on the backend under test, a
+// non-blocking pipe and a trace for the watchers' callbacks.
+struct LoopPipeTrace {
+  LoopGuard loop;
+  PipeFds pipe = make_pipe();
+  Trace trace;
+};
 
 // ---- waking a blocked loop from outside ----------------------------------------------------
 

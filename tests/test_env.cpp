@@ -91,16 +91,14 @@ TEST_CASE("LIBEV_FLAGS does not turn EVFLAG_FORKCHECK off or on", "[core][env][f
   }
 }
 
-TEST_CASE("EVRING_BACKEND=poll overrides flags 0", "[evring][env]") {
+TEST_CASE("EVRING_BACKEND=<name> overrides flags 0", "[evring][env]") {
+  auto named = GENERATE(std::make_pair("poll", unsigned(EVBACKEND_POLL)),
+                        std::make_pair("select", unsigned(EVBACKEND_SELECT)),
+                        std::make_pair("epoll", unsigned(EVBACKEND_EPOLL)));
+  CAPTURE(named.first);
   ScopedEnv no_libev_flags("LIBEV_FLAGS", nullptr);
-  ScopedEnv poll_backend("EVRING_BACKEND", "poll");
-  CHECK(backend_for_flags(0) == EVBACKEND_POLL);
-}
-
-TEST_CASE("EVRING_BACKEND=select overrides flags 0", "[evring][env]") {
-  ScopedEnv no_libev_flags("LIBEV_FLAGS", nullptr);
-  ScopedEnv select_backend("EVRING_BACKEND", "select");
-  CHECK(backend_for_flags(0) == EVBACKEND_SELECT);
+  ScopedEnv backend("EVRING_BACKEND", named.first);
+  CHECK(backend_for_flags(0) == named.second);
 }
 
 TEST_CASE("an unknown EVRING_BACKEND prints one line on stderr and is ignored", "[evring][env]") {

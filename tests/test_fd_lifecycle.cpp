@@ -51,11 +51,8 @@ TEST_CASE("a watcher on a reused fd number gets no stale events", "[fd]") {
   REQUIRE(new_pipe.read_end.get() == number);
 
   trace.clear();
-  Traced<ev_io> new_watcher(trace, "new");
-  ev_io_set(&new_watcher.w, number, EV_READ);
-  ev_io_start(loop, &new_watcher.w);
+  StartedIo new_watcher(loop, trace, "new", number, EV_READ);
   expect_only_real_events(loop, trace, new_pipe.write_end.get());
-  ev_io_stop(loop, &new_watcher.w);
 }
 
 TEST_CASE("a socket reusing a closed socket's fd number gets no stale events", "[fd]") {
@@ -74,11 +71,8 @@ TEST_CASE("a socket reusing a closed socket's fd number gets no stale events", "
   SocketFds new_sockets = make_socketpair();
   new_sockets.a.move_to(number);
   trace.clear();
-  Traced<ev_io> new_watcher(trace, "new");
-  ev_io_set(&new_watcher.w, number, EV_READ);
-  ev_io_start(loop, &new_watcher.w);
+  StartedIo new_watcher(loop, trace, "new", number, EV_READ);
   expect_only_real_events(loop, trace, new_sockets.b.get());
-  ev_io_stop(loop, &new_watcher.w);
 }
 
 TEST_CASE("evring delivers no stale events after an active watcher's fd is closed and reused",

@@ -18,18 +18,21 @@ void poll_once(struct ev_loop *loop) {
 
 }  // namespace
 
-TEST_CASE("pipe read end reports EV_READ only while data is buffered", "[io]") {
+TEST_CASE("a pipe's or socket's read end reports EV_READ only while data is buffered", "[io]") {
+  bool socket = GENERATE(false, true);
+  CAPTURE(socket);
   LoopGuard loop;
   PipeFds pipe = make_pipe();
+  SocketFds sockets = make_socketpair();
+  int read_end = socket ? sockets.a.get() : pipe.read_end.get();
+  int write_end = socket ? sockets.b.get() : pipe.write_end.get();
   Trace trace;
-  Traced<ev_io> reader(trace, "reader");
-  ev_io_set(&reader.w, pipe.read_end.get(), EV_READ);
-  ev_io_start(loop, &reader.w);
+  StartedIo reader(loop, trace, "reader", read_end, EV_READ);
 
   poll_once(loop);
   CHECK(trace.empty());
 
-  write_byte(pipe.write_end.get());
+  write_byte(write_end);
   REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
   CHECK(trace == Trace{{"reader", EV_READ}});
 
@@ -38,24 +41,16 @@ TEST_CASE("pipe read end reports EV_READ only while data is buffered", "[io]") {
   poll_once(loop);
   CHECK(trace == Trace{{"reader", EV_READ}});
 
-  CHECK(drain(pipe.read_end.get()) == "x");
+  CHECK(drain(read_end) == "x");
   trace.clear();
   poll_once(loop);
   CHECK(trace.empty());
-  ev_io_stop(loop, &reader.w);
 }
 
-TEST_CASE("pipe write end reports EV_WRITE immediately", "[io]") {
-  LoopGuard loop;
-  PipeFds pipe = make_pipe();
-  Trace trace;
-  Traced<ev_io> writer(trace, "writer");
-  ev_io_set(&writer.w, pipe.write_end.get(), EV_WRITE);
-  ev_io_start(loop, &writer.w);
-
+TEST_CASE_METHOD(LoopPipeTrace, "pipe write end reports EV_WRITE immediately", "[io]") {
+  StartedIo writer(loop, trace, "writer", pipe.write_end.get(), EV_WRITE);
   REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
   CHECK(trace == Trace{{"writer", EV_WRITE}});
-  ev_io_stop(loop, &writer.w);
 }
 
 TEST_CASE("socketpair ends report readiness in both directions", "[io]") {
@@ -193,10 +188,8 @@ struct Stopper {
 
 }  // namespace
 
-TEST_CASE("stopping a watcher that is already pending cancels its callback", "[io]") {
-  LoopGuard loop;
-  PipeFds pipe = make_pipe();
-  Trace trace;
+TEST_CASE_METHOD(LoopPipeTrace, "stopping a watcher that is already pending cancels its callback",
+                 "[io]") {
   Traced<ev_io> victim(trace, "victim");
   ev_io_set(&victim.w, pipe.read_end.get(), EV_READ);
   Stopper stopper;
@@ -283,9 +276,7 @@ TEST_CASE("peer hang-up makes the socket readable and read returns 0", "[io]") {
   LoopGuard loop;
   SocketFds sockets = make_socketpair();
   Trace trace;
-  Traced<ev_io> reader(trace, "reader");
-  ev_io_set(&reader.w, sockets.a.get(), EV_READ);
-  ev_io_start(loop, &reader.w);
+  StartedIo reader(loop, trace, "reader", sockets.a.get(), EV_READ);
 
   poll_once(loop);
   CHECK(trace.empty());
@@ -295,7 +286,6 @@ TEST_CASE("peer hang-up makes the socket readable and read returns 0", "[io]") {
   CHECK(trace == Trace{{"reader", EV_READ}});
   char byte;
   CHECK(read(sockets.a.get(), &byte, 1) == 0);
-  ev_io_stop(loop, &reader.w);
 }
 
 TEST_CASE("EV_WRITE stays quiet on a full socket and arrives once the peer drains it", "[io]") {

@@ -34,9 +34,7 @@ bool has_default_disposition(int signum) {
 TEST_CASE("a signal raised before ev_run is delivered once", "[signal]") {
   LoopGuard loop;
   Trace trace;
-  Traced<ev_signal> watcher(trace, "usr1");
-  ev_signal_set(&watcher.w, SIGUSR1);
-  ev_signal_start(loop, &watcher.w);
+  StartedSignal watcher(loop, trace, "usr1", SIGUSR1);
 
   // Two raises before the loop looks: signals do not queue, the watcher sees one event.
   raise(SIGUSR1);
@@ -44,15 +42,12 @@ TEST_CASE("a signal raised before ev_run is delivered once", "[signal]") {
   REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
   for (int i = 0; i < 3; ++i) ev_run(loop, EVRUN_NOWAIT);
   CHECK(trace == Trace{{"usr1", EV_SIGNAL}});
-  ev_signal_stop(loop, &watcher.w);
 }
 
 TEST_CASE("a signal from a forked child wakes the sleeping loop", "[signal]") {
   LoopGuard loop;
   Trace trace;
-  Traced<ev_signal> watcher(trace, "usr1");
-  ev_signal_set(&watcher.w, SIGUSR1);
-  ev_signal_start(loop, &watcher.w);
+  StartedSignal watcher(loop, trace, "usr1", SIGUSR1);
 
   BlockAnnouncer announcer(loop);
   int announcements = announcer.fd();
@@ -67,15 +62,12 @@ TEST_CASE("a signal from a forked child wakes the sleeping loop", "[signal]") {
   CHECK(status.exit_code == 0);
   REQUIRE(delivered);
   CHECK(trace == Trace{{"usr1", EV_SIGNAL}});
-  ev_signal_stop(loop, &watcher.w);
 }
 
 TEST_CASE("a signal sent from another thread wakes the sleeping loop", "[signal]") {
   LoopGuard loop;
   Trace trace;
-  Traced<ev_signal> watcher(trace, "usr2");
-  ev_signal_set(&watcher.w, SIGUSR2);
-  ev_signal_start(loop, &watcher.w);
+  StartedSignal watcher(loop, trace, "usr2", SIGUSR2);
 
   // kill() targets the process: the kernel may run the handler on the helper thread.
   WakerThread waker(loop, [] { kill(getpid(), SIGUSR2); });
@@ -83,7 +75,6 @@ TEST_CASE("a signal sent from another thread wakes the sleeping loop", "[signal]
   CHECK(waker.finish());
   REQUIRE(delivered);
   CHECK(trace == Trace{{"usr2", EV_SIGNAL}});
-  ev_signal_stop(loop, &watcher.w);
 }
 
 TEST_CASE("two watchers on one signal both fire, in the order they were started", "[signal]") {
