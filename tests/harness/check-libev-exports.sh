@@ -55,4 +55,32 @@ if [ -n "$differing" ]; then
   status=1
 fi
 [ $status -eq 0 ] && echo "libevring.so exports every symbol of libev.so.4, with the same kind and size"
+
+# The data symbol at work: a program built without PIE holds its own copy of
+# ev_default_loop_ptr, and evring's library must keep that copy up to date.
+if [ "$HAVE_LIBEV" != yes ]; then
+  echo "SKIP: a copy of ev_default_loop_ptr in a program: configure found no libev to build with"
+  exit $status
+fi
+program="$work/default_loop"
+if ! ${CC:-cc} -std=gnu11 -no-pie -o "$program" "$abs_top_srcdir/tests/harness/abi_default_loop.c" \
+  -lev >"$work/build.log" 2>&1; then
+  echo "FAIL: cannot build abi_default_loop.c against libev without PIE:"
+  cat "$work/build.log"
+  exit 1
+fi
+if [ "$READELF" = no ] || ! "$READELF" -rW "$program" | grep -q '_COPY .*ev_default_loop_ptr'; then
+  echo "SKIP: a copy of ev_default_loop_ptr in a program: no copy relocation (or no readelf) seen"
+  exit $status
+fi
+expected=$(printf '%s\n' "ev_is_default_loop 1, EV_DEFAULT_UC is the loop 1" \
+  "after ev_loop_destroy, EV_DEFAULT_UC is NULL 1")
+output=$(EVRING_DEBUG=1 LD_LIBRARY_PATH="$abs_top_builddir/tools/libev" timeout 10 "$program" \
+  2>"$work/stderr")
+if [ "$output" != "$expected" ] || ! grep -q '^evring: loop ' "$work/stderr"; then
+  printf 'FAIL: a program holding a copy of ev_default_loop_ptr printed on evring:\n%s\n%s\nexpected:\n%s\n' \
+    "$output" "$(cat "$work/stderr")" "$expected"
+  exit 1
+fi
+echo "a program holding its own copy of ev_default_loop_ptr (no PIE) sees evring's default loop"
 exit $status
