@@ -53,10 +53,13 @@ unsigned ring_features(const UringRing &ring) {
   if (ring.features & IORING_FEAT_EXT_ARG) features |= kUringUsable | kUringExtArg;
   if (uring_supports_ops(&ring, kTimeoutOp, 1)) features |= kUringUsable;
   if (ring.features & IORING_FEAT_CQE_SKIP) features |= kUringCqeSkip;
+  // Which op kinds have their opcode is asked per kind (uring_op_kinds); the rest of what ops
+  // use is tried when first needed, and dropped where the kernel answers EINVAL.
+  features |= kUringOps | kUringMultishotOps | kUringBufRing | kUringSyncCancel;
   return features;
 }
 
-// Tags of the poll-flavour probe's requests. Their kind bits (30-31) are all set, which the
+// Tags of the poll-flavour probe's requests. Their kind bits (29-31) are all set, which the
 // backend reads as "no news", should one of them ever reach it.
 constexpr uint64_t kProbeMultishot = ~uint64_t(0) - 2;
 constexpr uint64_t kProbeUpdate = ~uint64_t(0) - 1;
@@ -65,8 +68,9 @@ constexpr uint64_t kProbeRemove = ~uint64_t(0);
 // Multishot polls and in-place updates have no probe bit: ask with a multishot poll on an
 // always-writable eventfd (it completes at once with IORING_CQE_F_MORE where multishot exists),
 // an update of a poll that does not exist (-ENOENT where updates exist), and the removal of the
-// multishot poll, so that nothing stays in the ring. Needs an empty, enabled submission queue.
-unsigned probe_poll_flavours(UringRing *ring) {
+// multishot poll, so that nothing stays in the ring. Needs an enabled ring; the completions of
+// other requests it submits along (ops started before the loop first polled) go to `others`.
+unsigned probe_poll_flavours(UringRing *ring, const CompletionVisitor &others) {
   int event_fd = eventfd(0, EFD_CLOEXEC);
   if (event_fd < 0) return 0;
   prep_poll_add(uring_get_sqe(ring), event_fd, POLLOUT, true, kProbeMultishot);
@@ -90,6 +94,8 @@ unsigned probe_poll_flavours(UringRing *ring) {
         update_done = true;
       } else if (cqe.user_data == kProbeRemove) {
         remove_done = true;
+      } else if (others.visit) {
+        others.visit(others.context, cqe);
       }
     }
     uring_cq_consume(ring, ready);
@@ -128,10 +134,10 @@ bool uring_open_probed(UringRing *ring, unsigned entries, unsigned allowed, Urin
   return false;
 }
 
-unsigned uring_poll_flavours(UringRing *ring) {
+unsigned uring_poll_flavours(UringRing *ring, CompletionVisitor others) {
   unsigned flavours = known_poll_flavours.load(std::memory_order_acquire);
   if (!flavours) {
-    flavours = kAsked | probe_poll_flavours(ring);
+    flavours = kAsked | probe_poll_flavours(ring, others);
     known_poll_flavours.store(flavours, std::memory_order_release);
   }
   return flavours & ~kAsked;

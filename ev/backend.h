@@ -11,6 +11,8 @@ struct ev_loop;
 
 namespace evring {
 
+struct NativeOps;
+
 // How a backend takes part in ev_embed (ev/embed.cc), in the embedded loop and in the
 // embedding one. The loop's side of it is ev_loop::backend_fd.
 struct EmbedSupport {
@@ -51,6 +53,8 @@ struct BackendOps {
   // that the child must build its own. select and poll keep their state, and their order.
   bool rebuilt_after_fork = false;
   EmbedSupport embed = {};
+  // Completion I/O done by the kernel itself (ev/ops.h); nullptr: the core emulates every op.
+  const NativeOps *native_ops = nullptr;
 };
 
 // What a backend asks of the core when its kernel state cannot go on (backend_restart).

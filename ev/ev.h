@@ -21,6 +21,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 #define EV_NOEXCEPT noexcept
@@ -514,6 +515,91 @@ EV_API_DECL void ev_embed_sweep(EV_P_ ev_embed *w) EV_NOEXCEPT;
 EV_API_DECL void ev_async_start(EV_P_ ev_async *w) EV_NOEXCEPT;
 EV_API_DECL void ev_async_stop(EV_P_ ev_async *w) EV_NOEXCEPT;
 EV_API_DECL void ev_async_send(EV_P_ ev_async *w) EV_NOEXCEPT;
+
+/*
+ * evring extension, not in libev: completion I/O ("ops"). An evring_op is a watcher (libev's
+ * watcher fields come first: active, pending, priority, data, cb) for one socket operation:
+ * recv, send, accept, connect, shutdown or close. evring_op_start hands it to the loop; its
+ * callback runs with EVRING_COMPLETION when the operation is done, with the outcome in
+ * op->result. On io_uring the kernel does the operation itself, submitted in the iteration's
+ * one io_uring_enter; on epoll, poll and select the loop does it when the fd is ready. The op,
+ * and the memory it names, belong to the loop from evring_op_start until its last callback has
+ * begun or evring_op_stop has returned. See docs/ops.md.
+ */
+#define EVRING_OPS 1
+#define EVRING_COMPLETION 0x00100000 /* the revents of an op's callback */
+
+enum { EVRING_RECV = 1, EVRING_SEND, EVRING_ACCEPT, EVRING_CONNECT, EVRING_SHUTDOWN, EVRING_CLOSE };
+
+enum {
+  EVRING_MULTISHOT = 0x1, /* recv, accept: one start, a callback per result while op->more */
+  EVRING_SEND_ALL = 0x2,  /* send: done once all `len` bytes moved, or on error */
+  EVRING_POOLED = 0x4     /* recv: into a buffer of the loop's pool, op->buffer */
+};
+
+typedef struct evring_op {
+  EV_WATCHER(evring_op)
+  int kind;            /* EVRING_RECV ...; these six are read-write while the op is stopped */
+  int fd;              /* the socket */
+  int flags;           /* EVRING_MULTISHOT | EVRING_SEND_ALL | EVRING_POOLED */
+  void *buf;           /* recv, send: the data; connect: the address (struct sockaddr *) */
+  size_t len;          /* its size; shutdown: how (SHUT_RD, SHUT_WR, SHUT_RDWR) */
+  ev_tstamp timeout;   /* > 0: the op ends with -ETIMEDOUT unless done within that many seconds */
+  ssize_t result;      /* read-only: bytes moved, the accepted fd, 0 (EOF, done), or -errno */
+  size_t moved;        /* read-only: EVRING_SEND_ALL: the bytes sent, also when result < 0 */
+  int more;            /* read-only: EVRING_MULTISHOT: another callback follows this one */
+  void *buffer;        /* read-only: EVRING_POOLED: the pool buffer holding the `result` bytes */
+  unsigned slot;       /* private */
+  unsigned generation; /* private */
+} evring_op;
+
+#define evring_op_set(ev, kind_, fd_, buf_, len_, flags_) \
+  do {                                                    \
+    (ev)->kind = (kind_);                                 \
+    (ev)->fd = (fd_);                                     \
+    (ev)->buf = (void *)(buf_);                           \
+    (ev)->len = (size_t)(len_);                           \
+    (ev)->flags = (flags_);                               \
+    (ev)->timeout = 0.;                                   \
+  } while (0)
+#define evring_op_init(ev, cb, kind, fd, buf, len, flags)     \
+  do {                                                        \
+    ev_init((ev), (cb));                                      \
+    (ev)->slot = 0;                                           \
+    evring_op_set((ev), (kind), (fd), (buf), (len), (flags)); \
+  } while (0)
+#define evring_recv_init(ev, cb, fd, buf, len, flags) \
+  evring_op_init((ev), (cb), EVRING_RECV, (fd), (buf), (len), (flags))
+#define evring_send_init(ev, cb, fd, buf, len, flags) \
+  evring_op_init((ev), (cb), EVRING_SEND, (fd), (buf), (len), (flags))
+#define evring_accept_init(ev, cb, fd, flags) \
+  evring_op_init((ev), (cb), EVRING_ACCEPT, (fd), 0, 0, (flags))
+#define evring_connect_init(ev, cb, fd, addr, addrlen) \
+  evring_op_init((ev), (cb), EVRING_CONNECT, (fd), (addr), (addrlen), 0)
+#define evring_shutdown_init(ev, cb, fd, how) \
+  evring_op_init((ev), (cb), EVRING_SHUTDOWN, (fd), 0, (how), 0)
+#define evring_close_init(ev, cb, fd) evring_op_init((ev), (cb), EVRING_CLOSE, (fd), 0, 0, 0)
+#define evring_op_set_timeout(ev, seconds) ((ev)->timeout = (seconds))
+
+/* Starts the op (nothing if it is active). Ops of one kind on one fd run one after another, in
+ * the order they were started. Bad parameters give a callback with -EINVAL, -EBADF... */
+EV_API_DECL void evring_op_start(EV_P_ evring_op *op) EV_NOEXCEPT;
+/* Stops the op at once: no callback runs for it afterwards, and the kernel no longer touches
+ * its memory. A result that completed before it could be stopped is not lost: evring_op_stop
+ * then returns 1 with it in op->result (op->buffer, op->moved); a multishot op may have several,
+ * so call it again until it returns 0. Results not collected are dropped on the next start:
+ * accepted fds closed, pool buffers given back. */
+EV_API_DECL int evring_op_stop(EV_P_ evring_op *op) EV_NOEXCEPT;
+/* Asks the op to end: its callback runs exactly once more with more == 0, with -ECANCELED, or
+ * the op's real result if that came first (a multishot op's results that completed before
+ * come first, with more set). Nothing if the op is not active or already cancelled. */
+EV_API_DECL void evring_op_cancel(EV_P_ evring_op *op) EV_NOEXCEPT;
+/* Gives the loop a pool of `count` buffers of `size` bytes for EVRING_POOLED receives (count a
+ * power of two up to 32768). Returns 0, or -EINVAL, -EBUSY (a pool exists and buffers are out),
+ * -ENOMEM. A pooled receive when all buffers are out ends with -ENOBUFS. */
+EV_API_DECL int evring_buffer_pool(EV_P_ unsigned count, size_t size) EV_NOEXCEPT;
+/* Gives a pool buffer (op->buffer) back to the loop. */
+EV_API_DECL void evring_buffer_release(EV_P_ void *buffer) EV_NOEXCEPT;
 
 /* libev 3 names, still used by many programs. */
 #if EV_COMPAT3

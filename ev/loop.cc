@@ -7,6 +7,7 @@
 #include "children.h"
 #include "fd.h"
 #include "lifecycle.h"
+#include "ops.h"
 #include "periodics.h"
 #include "signals.h"
 #include "stats.h"
@@ -79,15 +80,18 @@ void release_arrays(ev_loop *loop) {
 void backend_restart(ev_loop *loop) {
   bool fall_back = loop->backend_repair == BackendRepair::kFallBack;
   loop->backend_repair = BackendRepair::kNone;
+  ops_suspend(loop);
   loop->backend->destroy(loop);
   if (fall_back ? !backend_fall_back(loop) : !loop->backend->init(loop))
     fatal_syserr("evring: cannot re-create the backend");
   ++loop->backend_fd.generation;
   fd_rearm_all(loop);
+  ops_resume(loop);
 }
 
 void loop_after_fork(ev_loop *loop) {
   loop->forked = false;
+  ops_after_fork(loop);
   if (loop->backend->rebuilt_after_fork) backend_restart(loop);
   stat_after_fork(loop);
   wakeup_after_fork(loop);
@@ -133,6 +137,7 @@ void ev_loop_destroy(ev_loop *loop) {
   wakeup_destroy(loop);
   if (loop->backend) loop->backend->destroy(loop);
   loop->backend = nullptr;  // ev_backend() of a destroyed default loop is 0, as in libev
+  ops_release(loop);        // after the backend: the kernel has let go of the ops' memory
   release_arrays(loop);
   // The default loop's storage stays, with the state the accessors read (see
   // default_loop_storage); ev_loop's members have trivial destructors.

@@ -47,6 +47,11 @@ struct FdEntry {
 };
 
 struct Inotify;
+struct OpTable;
+
+// A private revents bit the core adds to the events it queues for an op's result (ev/ops.cc):
+// it tells ev_invoke_pending that the watcher is an evring_op whose next result may wait.
+constexpr int kOpDelivery = 0x00200000;
 
 // The backend's fd as an embedding loop's ev_embed watcher sees it (ev/embed.cc): the one place
 // where an embeddable backend and ev_embed negotiate.
@@ -142,6 +147,9 @@ struct ev_loop {
 
   // ev_stat's inotify fd and watch table, made by the first ev_stat_start (stat.cc).
   evring::Inotify *inotify;
+
+  // Completion I/O (ev/ops.cc), made by the first evring_op_start or evring_buffer_pool.
+  evring::OpTable *ops;
 
   // User hooks.
   void *userdata;

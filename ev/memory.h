@@ -31,6 +31,8 @@ struct Vec {
   const T &operator[](int i) const { return items[i]; }
   T *begin() { return items; }
   T *end() { return items + count; }
+  const T *begin() const { return items; }
+  const T *end() const { return items + count; }
 
   // Makes room for `wanted` elements; new elements are zeroed so a fresh slot is "empty".
   void reserve_zeroed(int wanted) {

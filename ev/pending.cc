@@ -2,6 +2,7 @@
 // Within one priority the queue runs from its back, and every new event restarts invocation at
 // the highest priority: both are libev's observable order, which programs' output depends on.
 #include "loop.h"
+#include "ops.h"
 
 namespace evring {
 
@@ -34,13 +35,17 @@ void ev_invoke_pending(ev_loop *loop) {
       Vec<PendingSlot> &queue = loop->pending[loop->pending_priority];
       PendingSlot slot = queue[--queue.count];
       slot.watcher->pending = 0;
+      if (__builtin_expect(slot.events & kOpDelivery, 0)) {
+        ops_invoke(loop, reinterpret_cast<evring_op *>(slot.watcher), slot.events);
+        continue;
+      }
       slot.watcher->cb(loop, slot.watcher, slot.events);
     }
   }
 }
 
 int ev_clear_pending(ev_loop *loop, void *w) noexcept {
-  return clear_pending(loop, w);
+  return clear_pending(loop, w) & ~kOpDelivery;
 }
 
 void ev_invoke(ev_loop *loop, void *w, int revents) {

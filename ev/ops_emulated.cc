@@ -1,0 +1,229 @@
+// Ops done by the loop with readiness, on every backend (and on io_uring for what the kernel
+// refuses). A send or connect tries its system call at once; a receive waits for readiness
+// unless the fd's last receive filled its buffer; an accept waits for readiness. EAGAIN never
+// reaches the program: the op waits for the fd's next readiness instead. The fd's two readiness
+// watchers (FdOps) serve the ops at the heads of its lanes.
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ops.h"
+
+namespace evring {
+
+namespace {
+
+bool would_block(int error) {
+  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
+}
+
+FdOps &fd_ops_of(ev_io *io, size_t offset) {
+  return *reinterpret_cast<FdOps *>(reinterpret_cast<char *>(io) - offset);
+}
+
+// Starts the fd's watcher if it is not running. Unreferenced: the ops keep the loop alive.
+void watch(ev_loop *loop, ev_io *io) {
+  if (ev_is_active(io)) return;
+  ev_io_start(loop, io);
+  ev_unref(loop);
+}
+
+void unwatch(ev_loop *loop, ev_io *io) {
+  if (!ev_is_active(io)) return;
+  ev_ref(loop);
+  ev_io_stop(loop, io);
+}
+
+void finish(ev_loop *loop, int index, ssize_t result, size_t moved = 0, int32_t buffer = -1,
+            bool more = false) {
+  ops_complete(loop, index, OpResult{result, moved, buffer, more});
+}
+
+// Each attempt below either finishes the op (or delivers a multishot result and goes on) or
+// leaves it waiting for the fd's readiness, and says which: true while it waits.
+
+bool try_recv(ev_loop *loop, OpSlot &slot, int index, FdOps &lanes) {
+  evring_op &op = *slot.op;
+  BufferPool &pool = loop->ops->pool;
+  void *buf = op.buf;
+  size_t len = op.len;
+  int32_t buffer = -1;
+  if (op.flags & EVRING_POOLED) {
+    buffer = pool_take(pool);
+    if (buffer < 0) {
+      finish(loop, index, -ENOBUFS);
+      return false;
+    }
+    buf = pool.memory + size_t(buffer) * pool.size;
+    len = pool.size;
+  }
+  ssize_t got = recv(op.fd, buf, len, MSG_DONTWAIT);
+  int error = got < 0 ? errno : 0;
+  if ((got <= 0 || would_block(error)) && buffer >= 0) pool_put_back(loop, buffer);
+  if (got < 0 && would_block(error)) {
+    lanes.recv_filled = false;
+    return true;
+  }
+  lanes.recv_filled = got > 0 && size_t(got) == len;
+  bool more = (op.flags & EVRING_MULTISHOT) && got > 0;
+  finish(loop, index, got < 0 ? -error : got, 0, got > 0 ? buffer : -1, more);
+  return more;
+}
+
+bool try_send(ev_loop *loop, OpSlot &slot, int index) {
+  evring_op &op = *slot.op;
+  for (;;) {
+    ssize_t sent = send(op.fd, static_cast<char *>(op.buf) + slot.moved, op.len - slot.moved,
+                        MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (would_block(errno)) return true;
+      finish(loop, index, -errno, slot.moved);
+      return false;
+    }
+    slot.moved += size_t(sent);
+    if (!(op.flags & EVRING_SEND_ALL) || slot.moved == op.len) {
+      finish(loop, index, (op.flags & EVRING_SEND_ALL) ? ssize_t(slot.moved) : sent, slot.moved);
+      return false;
+    }
+  }
+}
+
+bool try_accept(ev_loop *loop, OpSlot &slot, int index) {
+  evring_op &op = *slot.op;
+  int fd = accept4(op.fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0 && (would_block(errno) || errno == ECONNABORTED)) return true;
+  bool more = (op.flags & EVRING_MULTISHOT) && fd >= 0;
+  finish(loop, index, fd < 0 ? -errno : fd, 0, -1, more);
+  return more;
+}
+
+// Connecting a blocking socket would block the loop: it is made non-blocking for the attempt.
+bool try_connect(ev_loop *loop, OpSlot &slot, int index) {
+  evring_op &op = *slot.op;
+  int flags = fcntl(op.fd, F_GETFL);
+  if (flags < 0) {
+    finish(loop, index, -errno);
+    return false;
+  }
+  if (!(flags & O_NONBLOCK)) fcntl(op.fd, F_SETFL, flags | O_NONBLOCK);
+  int result = connect(op.fd, static_cast<const sockaddr *>(op.buf), socklen_t(op.len));
+  int error = result < 0 ? errno : 0;
+  if (!(flags & O_NONBLOCK)) fcntl(op.fd, F_SETFL, flags);
+  if (error == EINPROGRESS) return true;
+  finish(loop, index, -error);
+  return false;
+}
+
+// The connection attempt ended: its outcome is the socket's pending error.
+void connected(ev_loop *loop, OpSlot &slot, int index) {
+  int error = 0;
+  socklen_t size = sizeof error;
+  if (getsockopt(slot.op->fd, SOL_SOCKET, SO_ERROR, &error, &size) < 0) error = errno;
+  finish(loop, index, -error);
+}
+
+// The op at the head of `kind`'s lane on fd, if the emulation is doing it.
+OpSlot *emulated_head(ev_loop *loop, const FdOps &lanes, int kind, int *index) {
+  int head = lanes.head[kind - 1];
+  if (!head) return nullptr;
+  OpSlot *slot = loop->ops->slots[head - 1];
+  bool waiting = slot->state == OpState::kInFlight || slot->state == OpState::kCancelling;
+  if (slot->engine != OpEngine::kEmulated || !waiting) return nullptr;
+  *index = head - 1;
+  return slot;
+}
+
+// Readiness of the fd: the receive or accept at the head of its lane tries again. Nobody
+// waiting: the watcher stops (lazily, as libev's epoll unregisters).
+// EV_ERROR: the fd was killed, which stopped the watcher and took a reference it had given
+// back already (unreferenced watcher): return it.
+void on_readable(ev_loop *loop, ev_io *io, int revents) {
+  FdOps &lanes = fd_ops_of(io, offsetof(FdOps, readable));
+  if (revents & EV_ERROR) ev_ref(loop);
+  bool waiting = false;
+  int index;
+  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_RECV, &index))
+    waiting |= (revents & EV_ERROR) ? (finish(loop, index, -EBADF), false)
+                                    : try_recv(loop, *slot, index, lanes);
+  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_ACCEPT, &index))
+    waiting |= (revents & EV_ERROR) ? (finish(loop, index, -EBADF), false)
+                                    : try_accept(loop, *slot, index);
+  if (!waiting && !(revents & EV_ERROR)) unwatch(loop, io);
+}
+
+void on_writable(ev_loop *loop, ev_io *io, int revents) {
+  FdOps &lanes = fd_ops_of(io, offsetof(FdOps, writable));
+  if (revents & EV_ERROR) ev_ref(loop);
+  bool waiting = false;
+  int index;
+  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_SEND, &index))
+    waiting |= (revents & EV_ERROR) ? (finish(loop, index, -EBADF, slot->moved), false)
+                                    : try_send(loop, *slot, index);
+  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_CONNECT, &index)) {
+    if (revents & EV_ERROR)
+      finish(loop, index, -EBADF);
+    else
+      connected(loop, *slot, index);
+  }
+  if (!waiting && !(revents & EV_ERROR)) unwatch(loop, io);
+}
+
+// Close: the fd's other ops end with -ECANCELED first, and its watchers stop now, before the
+// number can name another file.
+void close_fd(ev_loop *loop, OpSlot &slot, int index, FdOps &lanes) {
+  int fd = slot.op->fd;
+  for (int kind = 1; kind <= kOpKinds; ++kind) {
+    if (kind == EVRING_CLOSE) continue;
+    for (int other = lanes.head[kind - 1]; other;) {
+      evring_op *op = loop->ops->slots[other - 1]->op;
+      other = loop->ops->slots[other - 1]->next_in_lane;
+      evring_op_cancel(loop, op);
+    }
+  }
+  emulated_unwatch(loop, lanes);
+  finish(loop, index, close(fd) < 0 ? -errno : 0);
+}
+
+}  // namespace
+
+void emulated_init_fd(ev_loop *, FdOps &ops, int fd) {
+  ev_io_init(&ops.readable, on_readable, fd, EV_READ);
+  ev_io_init(&ops.writable, on_writable, fd, EV_WRITE);
+  ev_set_priority(&ops.readable, EV_MAXPRI);
+  ev_set_priority(&ops.writable, EV_MAXPRI);
+}
+
+void emulated_unwatch(ev_loop *loop, FdOps &ops) {
+  unwatch(loop, &ops.readable);
+  unwatch(loop, &ops.writable);
+}
+
+void emulated_start(ev_loop *loop, OpSlot &slot, int index) {
+  evring_op &op = *slot.op;
+  FdOps &lanes = *loop->ops->fds[op.fd];
+  switch (op.kind) {
+    case EVRING_RECV:
+      if (!lanes.recv_filled || try_recv(loop, slot, index, lanes)) watch(loop, &lanes.readable);
+      break;
+    case EVRING_ACCEPT:
+      watch(loop, &lanes.readable);
+      break;
+    case EVRING_SEND:
+      if (try_send(loop, slot, index)) watch(loop, &lanes.writable);
+      break;
+    case EVRING_CONNECT:
+      if (try_connect(loop, slot, index)) watch(loop, &lanes.writable);
+      break;
+    case EVRING_SHUTDOWN:
+      finish(loop, index, shutdown(op.fd, int(op.len)) < 0 ? -errno : 0);
+      break;
+    case EVRING_CLOSE:
+      close_fd(loop, slot, index, lanes);
+      break;
+  }
+}
+
+}  // namespace evring
