@@ -75,6 +75,34 @@ TEST_CASE("a socket reusing a closed socket's fd number gets no stale events", "
   expect_only_real_events(loop, trace, new_sockets.b.get());
 }
 
+TEST_CASE(
+    "a new file at a closed fd's number is watched when the interest differs from the old "
+    "file's",
+    "[fd]") {
+  // The old file had read and write interest, both waiting (nothing to read, the socket full);
+  // the new one gets read interest only, all between two iterations.
+  LoopGuard loop;
+  SocketFds old_sockets = make_socketpair();
+  int number = old_sockets.a.get();
+  fill(number);
+  Trace trace;
+  Traced<ev_io> old_reader(trace, "old reader"), old_writer(trace, "old writer");
+  ev_io_set(&old_reader.w, number, EV_READ);
+  ev_io_set(&old_writer.w, number, EV_WRITE);
+  ev_io_start(loop, &old_reader.w);
+  ev_io_start(loop, &old_writer.w);
+  ev_run(loop, EVRUN_NOWAIT);
+  REQUIRE(trace.empty());
+  SocketFds new_sockets = make_socketpair();
+  ev_io_stop(loop, &old_reader.w);
+  ev_io_stop(loop, &old_writer.w);
+  old_sockets.a.close();
+  new_sockets.a.move_to(number);
+
+  StartedIo new_watcher(loop, trace, "new", number, EV_READ);
+  expect_only_real_events(loop, trace, new_sockets.b.get());
+}
+
 TEST_CASE("evring delivers no stale events after an active watcher's fd is closed and reused",
           "[evring][fd]") {
   // libev requires stopping the watcher before close(); evring tolerates the sloppy order.
