@@ -109,7 +109,9 @@ bool register_fd(EpollState &state, int fd, EpollFd &kernel, int old_mask, int n
   return false;
 }
 
-void epoll_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
+// A new file needs nothing special: its number's MOD fails with ENOENT (epoll keys the old
+// registration by its file), and the file is then added.
+void epoll_modify(ev_loop *loop, int fd, int old_mask, int new_mask, bool) {
   if (!new_mask) return;  // lazy: see the top of this file
   if (!register_fd(state_of(loop), fd, epoll_fd_of(loop->fds[fd]), old_mask, new_mask))
     fd_kill(loop, fd);

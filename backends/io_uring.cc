@@ -326,11 +326,12 @@ void uring_destroy(ev_loop *loop) {
   loop->backend_state = nullptr;
 }
 
-void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask) {
+// A poll (or update) keeps the file it was made for (quirk F): a new file needs a new poll.
+void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask, bool new_file) {
   UringState &state = state_of(loop);
   FdEntry &entry = loop->fds[fd];
   UringFd &uring = uring_fd(entry);
-  if (old_mask == new_mask) uring.flags |= kRebind;
+  if (new_file) uring.flags |= kRebind;
   if (!old_mask != !new_mask) state.watched += new_mask ? 1 : -1;
   order_note_change(uring, old_mask);
   if (!new_mask && old_mask) linger_on_last_stop(state, fd, entry, uint8_t(old_mask));

@@ -38,7 +38,7 @@ void poll_destroy(ev_loop *loop) {
   loop->backend_state = nullptr;
 }
 
-void poll_modify(ev_loop *loop, int fd, int, int new_mask) {
+void poll_modify(ev_loop *loop, int fd, int, int new_mask, bool) {
   Vec<pollfd> &fds = state_of(loop).fds;
   PollFd &place = poll_fd(loop->fds[fd]);
   if (!place.slot_plus_one) {

@@ -51,7 +51,7 @@ void set_bit(Vec<Word> &bits, int fd, bool on) {
     bits[fd / kBitsPerWord] &= ~mask;
 }
 
-void select_modify(ev_loop *loop, int fd, int, int new_mask) {
+void select_modify(ev_loop *loop, int fd, int, int new_mask, bool) {
   SelectState &state = state_of(loop);
   int words = fd / kBitsPerWord + 1;
   if (words > state.want_read.count) {

@@ -38,11 +38,12 @@ struct BackendOps {
   // Releases what init made. Must not change kernel state shared with another process, since
   // the core also calls it in a forked child before init-ing afresh.
   void (*destroy)(ev_loop *loop);
-  // The fd's wanted mask (EV_READ|EV_WRITE) goes from `old_mask` to `new_mask`. Called at most
-  // once per changed fd per iteration. old_mask == new_mask means the fd may now be a different
-  // file (ev_io_set or re-registration): register afresh. The fd's generation in the fd table
-  // has already been advanced, so events tagged with an older one are stale.
-  void (*modify)(ev_loop *loop, int fd, int old_mask, int new_mask);
+  // The fd's wanted mask (EV_READ|EV_WRITE) goes from `old_mask` to `new_mask` (maybe the
+  // same). Called at most once per changed fd per iteration. `new_file`: ev_io_set was called
+  // since, so the number may name another file than the kernel has: register afresh, whatever
+  // the masks. The fd's generation in the fd table has already been advanced, so events tagged
+  // with an older one are stale.
+  void (*modify)(ev_loop *loop, int fd, int old_mask, int new_mask, bool new_file);
   // Waits at most `timeout` seconds (0: don't block) and reports readiness through
   // fd_event()/fd_kill() in ev/fd.h. A backend whose kernel state cannot go on asks the core
   // for a repair (loop->backend_repair), applied before the next poll.

@@ -26,7 +26,7 @@ void fd_reify(ev_loop *loop) {
     if (wanted == old && !((change & kFdRebind) && wanted)) continue;
     ++entry.generation;
     entry.registered = wanted;
-    loop->backend->modify(loop, fd, old, wanted);
+    loop->backend->modify(loop, fd, old, wanted, change & kFdRebind);
   }
   loop->fd_changes.count = 0;
 }
