@@ -39,6 +39,9 @@
 //     list, or dropped without IORING_FEAT_NODROP); a ring cannot be resized while overflowed.
 //  O. An epoll registration outlives the fd closed here while its file is open elsewhere.
 //  P. A removed poll's completion (-ECANCELED) carries no news.
+//  Q. A multishot request being completed refuses removal and cancellation with -EALREADY.
+//  R. The kernel header's io_uring_buf_ring puts its flexible array one struct further in C++
+//     (an empty struct has a size there) than the kernel reads it.
 #include <errno.h>
 #include <string.h>
 
@@ -196,7 +199,10 @@ __attribute__((always_inline)) inline void handle(ev_loop *loop, UringState &sta
       state.epoll.armed = false;
       epoll_set_report(loop, state);
       break;
-    case kIgnored:  // quirk P, among others
+    case kOpRequest:
+      uring_op_completed(loop, state, cqe);
+      break;
+    default:  // kIgnored: quirk P, among others
       break;
   }
 }
@@ -307,7 +313,8 @@ bool uring_init(ev_loop *loop) {
 void uring_destroy(ev_loop *loop) {
   UringState &state = state_of(loop);
   loop->backend_fd.number = -1;
-  uring_close(&state.current.ring);
+  uring_close(&state.current.ring, ops_visitor(loop));
+  uring_ops_destroy(state);
   epoll_set_close(state);
   state.queued.release();
   state.lingering.stopped.release();
@@ -394,7 +401,8 @@ const BackendOps io_uring_backend = {
     .name = "io_uring", .flag = EVBACKEND_IOURING,
     .init = uring_init, .destroy = uring_destroy, .modify = uring_modify, .poll = uring_poll,
     .min_wait = 1e-6, .rebuilt_after_fork = true,
-    .embed = {.embeddable = true, .submit = uring_submit, .reports_wakeup_readiness = true}};
+    .embed = {.embeddable = true, .submit = uring_submit, .reports_wakeup_readiness = true},
+    .native_ops = &uring_native_ops};
 // clang-format on
 
 }  // namespace evring

@@ -21,6 +21,11 @@ enum UringFeature : unsigned {
   kUringSubmitAll = 1u << 7,     // IORING_SETUP_SUBMIT_ALL
   kUringResize = 1u << 8,        // IORING_REGISTER_RESIZE_RINGS (DEFER_TASKRUN rings only)
   kUringNoSqArray = 1u << 9,     // IORING_SETUP_NO_SQARRAY: SQ slots index the SQEs directly
+  // Ops (ev/ops.h) done by the kernel: the opcodes (each kind needs its own, see uring_ops.cc).
+  kUringOps = 1u << 10,
+  kUringMultishotOps = 1u << 11,  // IORING_ACCEPT_MULTISHOT, IORING_RECV_MULTISHOT (tried)
+  kUringBufRing = 1u << 12,       // IORING_REGISTER_PBUF_RING: the pool as provided buffers
+  kUringSyncCancel = 1u << 13,    // IORING_REGISTER_SYNC_CANCEL: evring_op_stop in one call
 };
 
 struct UringTestHooks {

@@ -46,17 +46,19 @@ unsigned setup_flags_for(unsigned features) {
 
 // The features a ring has from its parameters and the opcodes the kernel implements.
 unsigned ring_features(const UringRing &ring) {
-  static const uint8_t kPollOps[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE};
-  static const uint8_t kTimeoutOp[] = {IORING_OP_TIMEOUT};
-  if (!uring_supports_ops(&ring, kPollOps, 2)) return 0;
+  UringOpcodes opcodes = uring_opcodes(&ring);
+  if (!opcodes.has(IORING_OP_POLL_ADD) || !opcodes.has(IORING_OP_POLL_REMOVE)) return 0;
   unsigned features = 0;
   if (ring.features & IORING_FEAT_EXT_ARG) features |= kUringUsable | kUringExtArg;
-  if (uring_supports_ops(&ring, kTimeoutOp, 1)) features |= kUringUsable;
+  if (opcodes.has(IORING_OP_TIMEOUT)) features |= kUringUsable;
   if (ring.features & IORING_FEAT_CQE_SKIP) features |= kUringCqeSkip;
+  // Which op kinds have their opcode is asked per kind (uring_op_kinds); the rest of what ops
+  // use is tried when first needed, and dropped where the kernel answers EINVAL.
+  features |= kUringOps | kUringMultishotOps | kUringBufRing | kUringSyncCancel;
   return features;
 }
 
-// Tags of the poll-flavour probe's requests. Their kind bits (30-31) are all set, which the
+// Tags of the poll-flavour probe's requests. Their kind bits (29-31) are all set, which the
 // backend reads as "no news", should one of them ever reach it.
 constexpr uint64_t kProbeMultishot = ~uint64_t(0) - 2;
 constexpr uint64_t kProbeUpdate = ~uint64_t(0) - 1;
@@ -64,35 +66,42 @@ constexpr uint64_t kProbeRemove = ~uint64_t(0);
 
 // Multishot polls and in-place updates have no probe bit: ask with a multishot poll on an
 // always-writable eventfd (it completes at once with IORING_CQE_F_MORE where multishot exists),
-// an update of a poll that does not exist (-ENOENT where updates exist), and the removal of the
-// multishot poll, so that nothing stays in the ring. Needs an empty, enabled submission queue.
-unsigned probe_poll_flavours(UringRing *ring) {
+// then remove it, so that nothing stays in the ring; and with an update of a poll that does not
+// exist (-ENOENT where updates exist). A removal that finds the poll running (-EALREADY,
+// quirk Q) is asked again. Needs an enabled ring; the completions of other requests it submits
+// along (ops started before the loop first polled) go to `others`.
+unsigned probe_poll_flavours(UringRing *ring, const CompletionVisitor &others) {
+  if (ring->sq_entries - uring_sq_pending(ring) < 3) return 0;  // the probe may ask again
   int event_fd = eventfd(0, EFD_CLOEXEC);
   if (event_fd < 0) return 0;
   prep_poll_add(uring_get_sqe(ring), event_fd, POLLOUT, true, kProbeMultishot);
   prep_poll_update(uring_get_sqe(ring), kProbeUpdate, kProbeUpdate, POLLIN, kProbeUpdate);
-  prep_poll_remove(uring_get_sqe(ring), kProbeMultishot, kProbeRemove);
   unsigned found = 0;
-  // The multishot poll ends (-ECANCELED, or at once where multishot does not exist) and the two
-  // removals complete during submission; bounded, in case a kernel defers any of them.
-  bool poll_ended = false, update_done = false, remove_done = false;
-  for (int round = 0; round < 100 && !(poll_ended && update_done && remove_done); ++round) {
+  bool poll_ended = false, update_done = false;
+  // Bounded, in case a kernel never ends the poll.
+  for (int round = 0; round < 100 && !(poll_ended && update_done); ++round) {
     int result = uring_enter(ring, 0, IORING_ENTER_GETEVENTS, -1);
     if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) break;
     unsigned ready = uring_cq_ready(ring);
+    bool remove = false;
     for (unsigned i = 0; i < ready; ++i) {
       const io_uring_cqe &cqe = uring_cqe(ring, i);
       if (cqe.user_data == kProbeMultishot) {
-        if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_MORE)) found |= kUringMultishot;
-        if (!(cqe.flags & IORING_CQE_F_MORE)) poll_ended = true;
+        bool more = cqe.flags & IORING_CQE_F_MORE;
+        if (cqe.res > 0 && more) found |= kUringMultishot;
+        poll_ended = !more;
+        remove = more;
       } else if (cqe.user_data == kProbeUpdate) {
         if (cqe.res == -ENOENT) found |= kUringPollUpdate;
         update_done = true;
       } else if (cqe.user_data == kProbeRemove) {
-        remove_done = true;
+        remove = cqe.res == -EALREADY;
+      } else if (others.visit) {
+        others.visit(others.context, cqe);
       }
     }
     uring_cq_consume(ring, ready);
+    if (remove && !poll_ended) prep_poll_remove(uring_get_sqe(ring), kProbeMultishot, kProbeRemove);
   }
   close(event_fd);
   return found;
@@ -128,10 +137,10 @@ bool uring_open_probed(UringRing *ring, unsigned entries, unsigned allowed, Urin
   return false;
 }
 
-unsigned uring_poll_flavours(UringRing *ring) {
+unsigned uring_poll_flavours(UringRing *ring, CompletionVisitor others) {
   unsigned flavours = known_poll_flavours.load(std::memory_order_acquire);
   if (!flavours) {
-    flavours = kAsked | probe_poll_flavours(ring);
+    flavours = kAsked | probe_poll_flavours(ring, others);
     known_poll_flavours.store(flavours, std::memory_order_release);
   }
   return flavours & ~kAsked;

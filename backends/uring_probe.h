@@ -16,8 +16,8 @@ struct UringSetup {
 // UringFeature bits permit, and describes it. False with errno set when no setup works.
 bool uring_open_probed(UringRing *ring, unsigned entries, unsigned allowed, UringSetup *setup);
 // kUringMultishot | kUringPollUpdate as this kernel offers them, asked once per process of an
-// enabled ring whose submission and completion queues are empty.
-unsigned uring_poll_flavours(UringRing *ring);
+// enabled ring. Other completions that come meanwhile go to `others`.
+unsigned uring_poll_flavours(UringRing *ring, CompletionVisitor others);
 
 }  // namespace evring
 

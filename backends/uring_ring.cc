@@ -2,6 +2,7 @@
 // anew for another thread, and kept supplied with free SQEs. Quirk letters: io_uring.cc.
 #include <errno.h>
 
+#include "ops.h"
 #include "uring_epoll_order.h"
 #include "uring_probe.h"
 #include "uring_state.h"
@@ -41,7 +42,9 @@ bool replace_ring(ev_loop *loop, UringState &state, unsigned entries) {
     return false;
   }
   start_using(state);
-  uring_close(&old);
+  ops_suspend(loop);  // the ops the close cancels begin again in the new ring
+  uring_close(&old, ops_visitor(loop));
+  ops_resume(loop);
   order_forget_deferred(state);  // their fds are re-armed below
   publish_backend_fd(loop, state);
   ++loop->backend_fd.generation;  // ev_embed must watch the new ring, even under the old number
@@ -106,6 +109,7 @@ bool ring_open_first(ev_loop *loop, UringState &state) {
     return false;
   }
   state.features = setup.features;
+  if (setup.features & kUringOps) state.op_kinds = uring_op_kinds(state.current.ring);
   state.setup_flags = setup.flags;
   start_using(state);
   publish_backend_fd(loop, state);
@@ -131,9 +135,16 @@ bool ensure_issuer(ev_loop *loop, UringState &state) {
     fatal_syserr("evring: io_uring_register(ENABLE_RINGS)");
   current.issuer = self;
   current.issuer_known = true;
-  // Asked of the first ring that can submit (nothing is queued in it yet).
+  // Asked of the first ring that can submit. Ops started before the loop first polled are
+  // submitted along: their completions are handled as usual.
   if (!state.flavours_known) {
-    state.features |= uring_poll_flavours(&current.ring) & ~uring_test_hooks.disabled_features;
+    CompletionVisitor others = {[](void *context, const io_uring_cqe &cqe) {
+                                  ev_loop *loop = static_cast<ev_loop *>(context);
+                                  handle_completion(loop, state_of(loop), cqe);
+                                },
+                                loop};
+    state.features |=
+        uring_poll_flavours(&current.ring, others) & ~uring_test_hooks.disabled_features;
     state.flavours_known = true;
   }
   return true;

@@ -13,21 +13,23 @@
 
 namespace evring {
 
-// user_data: the fd in bits 0-29, the request kind in bits 30-31, the generation in bits 32-63.
-// Fds beyond 30 bits are served by the internal epoll set.
-constexpr int kMaxRingFd = (1 << 30) - 1;
+// user_data: the fd (or an op's slot) in bits 0-28, the request kind in bits 29-31, the
+// generation in bits 32-63. Fds beyond 29 bits are served by the internal epoll set.
+constexpr int kMaxRingFd = (1 << 29) - 1;
 enum RequestKind : uint64_t {
   kPollRequest = 0,    // an fd's poll
   kUpdateRequest = 1,  // an in-place update of an fd's poll (failures only, with CQE_SKIP)
   kEpollSetPoll = 2,   // the poll on the internal epoll set
-  kIgnored = 3,        // removals, timeouts, probes: their completions carry no news
+  kIgnored = 3,        // removals, timeouts, cancellations: their completions carry no news
+  kOpRequest = 4,      // an op (ev/ops.h): the slot's index and generation (uring_ops.cc)
+  // 5-7: never submitted, read as kIgnored (the probes' tags have all kind bits set)
 };
 
 inline uint64_t user_data(RequestKind kind, int fd, uint32_t generation) {
-  return uint64_t(uint32_t(fd)) | (uint64_t(kind) << 30) | (uint64_t(generation) << 32);
+  return uint64_t(uint32_t(fd)) | (uint64_t(kind) << 29) | (uint64_t(generation) << 32);
 }
 inline RequestKind kind_of(uint64_t data) {
-  return RequestKind((data >> 30) & 3);
+  return RequestKind((data >> 29) & 7);
 }
 inline int fd_of(uint64_t data) {
   return int(data & kMaxRingFd);
@@ -81,9 +83,18 @@ struct EpollSet {
   Vec<epoll_event> events;
 };
 
+// The loop's buffer pool handed to the kernel as a provided-buffer ring (uring_ops.cc).
+struct ProvidedBuffers {
+  io_uring_buf_ring *ring;  // mapped memory, or nullptr
+  size_t size;              // of the mapping
+  unsigned mask;
+  uint16_t tail;
+};
+
 struct UringState {
   // For the loop's lifetime.
   unsigned features;     // UringFeature bits in use
+  unsigned op_kinds;     // bit k: the kernel has the opcode for op kind k (uring_ops.cc)
   unsigned setup_flags;  // what its rings are created with
   bool flavours_known;   // the poll flavours (uring_poll_flavours) are in `features`
   int batch;             // events one poll reports at most (event_batch.h)
@@ -94,6 +105,7 @@ struct UringState {
   EpollOrder order;
   Lingering lingering;
   EpollSet epoll;
+  ProvidedBuffers provided;
 };
 
 inline UringState &state_of(ev_loop *loop) {
@@ -146,6 +158,26 @@ inline void fit_ring(ev_loop *loop, UringState &state) {
 void grow_ring(ev_loop *loop, UringState &state);
 // A free SQE, after handing the queued ones to the kernel if the submission queue is full.
 io_uring_sqe *next_sqe(ev_loop *loop, UringState &state);
+
+// ---- uring_ops.cc: ops (ev/ops.h) done by the kernel -----------------------------------------
+
+// Which op kinds this ring's kernel can do (REGISTER_PROBE), for UringState::op_kinds.
+unsigned uring_op_kinds(const UringRing &ring);
+void uring_op_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe);
+// Before the current ring is closed (replaced, or the backend destroyed): the completions it
+// holds for ops are handled, not dropped; ops the close cancels begin again on the next ring
+// (or backend) where the core asked for that (ops_suspend), else they are dropped.
+void uring_ops_harvest(ev_loop *loop, const io_uring_cqe &cqe);
+// The backend is destroyed (after its ring): the provided-buffer ring's memory goes.
+void uring_ops_destroy(UringState &state);
+// uring_close's visitor that hands op completions to uring_ops_harvest.
+inline CompletionVisitor ops_visitor(ev_loop *loop) {
+  return {[](void *context, const io_uring_cqe &cqe) {
+            uring_ops_harvest(static_cast<ev_loop *>(context), cqe);
+          },
+          loop};
+}
+extern const NativeOps uring_native_ops;
 
 // ---- io_uring.cc: completions --------------------------------------------------------------
 

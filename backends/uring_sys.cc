@@ -39,7 +39,17 @@ constexpr uint64_t kCancelAllTag = ~uint64_t(0);
 // it and keep the EINTR problem). It reports how many requests it cancelled, and each of those
 // completes with -ECANCELED once this task runs its task work, which io_uring_enter does a batch
 // at a time: enter until they are all in. SQEs not yet handed to the kernel are dropped.
-void cancel_in_flight(UringRing *ring) {
+// The completions in the ring go to the visitor (those visible in its memory can be read from
+// any thread, even where this one may not enter the ring).
+void take_completions(UringRing *ring, const CompletionVisitor &visitor) {
+  unsigned ready = uring_cq_ready(ring);
+  for (unsigned i = 0; i < ready && visitor.visit; ++i)
+    visitor.visit(visitor.context, uring_cqe(ring, i));
+  uring_cq_consume(ring, ready);
+}
+
+void cancel_in_flight(UringRing *ring, const CompletionVisitor &visitor) {
+  take_completions(ring, visitor);
   ring->sq_filled = __atomic_load_n(ring->sq_head, __ATOMIC_ACQUIRE);
   prep_cancel_all(uring_get_sqe(ring), kCancelAllTag);
   long cancelled = -1, completed = 0;
@@ -55,9 +65,10 @@ void cancel_in_flight(UringRing *ring) {
       if (cqe.user_data == kCancelAllTag) {
         if (cqe.res < 0) return;
         cancelled = cqe.res;
-      } else if (cqe.res == -ECANCELED) {
-        ++completed;
+        continue;
       }
+      completed += cqe.res == -ECANCELED;
+      if (visitor.visit) visitor.visit(visitor.context, cqe);
     }
     uring_cq_consume(ring, ready);
   }
@@ -149,8 +160,8 @@ int uring_resize(UringRing *ring, unsigned sq_entries, unsigned cq_entries) {
   return 0;
 }
 
-void uring_close(UringRing *ring) {
-  if (ring->sq_head && ring->creator == getpid()) cancel_in_flight(ring);
+void uring_close(UringRing *ring, CompletionVisitor visitor) {
+  if (ring->sq_head && ring->creator == getpid()) cancel_in_flight(ring, visitor);
   unmap_all(ring);
   if (ring->fd >= 0) close(ring->fd);
   ring->fd = -1;
@@ -161,19 +172,19 @@ int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned c
   return result < 0 ? -errno : int(result);
 }
 
-bool uring_supports_ops(const UringRing *ring, const uint8_t *ops, int count) {
+UringOpcodes uring_opcodes(const UringRing *ring) {
   constexpr unsigned kMaxOps = 256;
   union {
     io_uring_probe probe;
     char bytes[sizeof(io_uring_probe) + kMaxOps * sizeof(io_uring_probe_op)];
   } buffer;
   memset(&buffer, 0, sizeof buffer);
-  if (uring_register(ring, IORING_REGISTER_PROBE, &buffer.probe, kMaxOps) < 0) return false;
-  for (int i = 0; i < count; ++i) {
-    if (ops[i] >= buffer.probe.ops_len) return false;
-    if (!(buffer.probe.ops[ops[i]].flags & IO_URING_OP_SUPPORTED)) return false;
-  }
-  return true;
+  UringOpcodes opcodes = {};
+  if (uring_register(ring, IORING_REGISTER_PROBE, &buffer.probe, kMaxOps) < 0) return opcodes;
+  for (unsigned op = 0; op < buffer.probe.ops_len; ++op)
+    if (buffer.probe.ops[op].flags & IO_URING_OP_SUPPORTED)
+      opcodes.bits[op / 64] |= 1ull << (op % 64);
+  return opcodes;
 }
 
 int uring_enter(UringRing *ring, unsigned min_complete, unsigned flags, int64_t timeout_ns) {

@@ -53,11 +53,18 @@ struct UringRing {
 // Creates a ring of at least `entries` SQEs with IORING_SETUP_* `flags` and maps it. Returns
 // false with errno set (ENOSYS, EPERM, EINVAL for unknown flags, ENOMEM...).
 bool uring_open(UringRing *ring, unsigned entries, unsigned flags);
+// Hands one completion to the ring's owner as the ring closes.
+struct CompletionVisitor {
+  void (*visit)(void *context, const io_uring_cqe &cqe);
+  void *context;
+};
+
 // Unmaps and closes the ring. In the process that created it, every request still in flight is
 // cancelled and completed first: left to the kernel, the cancellation runs after the close and
-// interrupts this thread's system calls with EINTR, more than once. In a forked child it touches
-// nothing the parent shares: the parent's ring lives on.
-void uring_close(UringRing *ring);
+// interrupts this thread's system calls with EINTR, more than once. Every completion the ring
+// holds then, or gets from the cancellation, goes to `visitor` (if any). In a forked child it
+// touches nothing the parent shares: the parent's ring lives on.
+void uring_close(UringRing *ring, CompletionVisitor visitor = {});
 
 // Gives the ring new queues of `sq_entries` and `cq_entries` (IORING_REGISTER_RESIZE_RINGS,
 // Linux 6.13, DEFER_TASKRUN rings only), keeping what they hold. Returns 0, or -errno with
@@ -65,9 +72,13 @@ void uring_close(UringRing *ring);
 int uring_resize(UringRing *ring, unsigned sq_entries, unsigned cq_entries);
 
 int uring_register(const UringRing *ring, unsigned opcode, void *arg, unsigned count);
-// True when the kernel implements every opcode in `ops` (IORING_REGISTER_PROBE). A kernel too old
-// to answer the question counts as implementing none of them.
-bool uring_supports_ops(const UringRing *ring, const uint8_t *ops, int count);
+// The opcodes the kernel implements (IORING_REGISTER_PROBE). A kernel too old to answer the
+// question counts as implementing none.
+struct UringOpcodes {
+  uint64_t bits[4];
+  bool has(uint8_t op) const { return (bits[op / 64] >> (op % 64)) & 1; }
+};
+UringOpcodes uring_opcodes(const UringRing *ring);
 
 // SQEs filled in that the kernel has not consumed yet.
 inline unsigned uring_sq_pending(const UringRing *ring) {

@@ -71,6 +71,7 @@ bool backend_choose(ev_loop *loop) {
   char why[128];
   loop->flags = apply_environment(loop->flags, why, sizeof why);
   unsigned allowed = loop->flags & EVBACKEND_MASK;
+  loop->backend_automatic = !allowed;
   if (!allowed) allowed = ev_recommended_backends();
   bool debug = debug_enabled();
   for (const BackendOps *ops : kBackends) {
@@ -91,6 +92,18 @@ bool backend_choose(ev_loop *loop) {
     fprintf(stderr, "evring: loop %p: no usable backend in 0x%x (%s)\n", static_cast<void *>(loop),
             allowed, why);
   return false;
+}
+
+bool backend_upgrade_for_ops(ev_loop *loop) {
+  bool automatic = loop->backend_automatic;
+  loop->backend_automatic = false;  // asked once
+  if (!automatic || loop->backend == &io_uring_backend || !io_uring_usable()) return false;
+  const BackendOps *before = loop->backend;
+  bool upgraded = backend_switch(loop, &io_uring_backend);
+  if (debug_enabled())
+    fprintf(stderr, "evring: loop %p: first op: backend %s %s\n", static_cast<void *>(loop),
+            upgraded ? "io_uring replaces" : "io_uring unavailable, keeping", before->name);
+  return upgraded;
 }
 
 bool backend_fall_back(ev_loop *loop) {
@@ -119,8 +132,11 @@ unsigned ev_supported_backends() noexcept {
          (evring::io_uring_usable() ? unsigned(EVBACKEND_IOURING) : 0u);
 }
 
+// libev's answer: io_uring is supported but not recommended, so an automatic choice takes
+// epoll, which serves readiness at less cost (docs/benchmarks.md). A loop chosen automatically
+// moves to io_uring when the program starts its first op (backend_upgrade_for_ops).
 unsigned ev_recommended_backends() noexcept {
-  return ev_supported_backends();
+  return EVBACKEND_EPOLL | EVBACKEND_POLL | EVBACKEND_SELECT;
 }
 
 // The same mask libev 4.33 reports on Linux (it does not filter by what exists here), because

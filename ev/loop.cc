@@ -77,16 +77,38 @@ void release_arrays(ev_loop *loop) {
 
 }  // namespace
 
-void backend_restart(ev_loop *loop) {
-  bool fall_back = loop->backend_repair == BackendRepair::kFallBack;
+namespace {
+
+// The backend's kernel state goes; `make` builds the next one (false: none could be made).
+template <class Make>
+void backend_rebuild(ev_loop *loop, Make make) {
   loop->backend_repair = BackendRepair::kNone;
   ops_suspend(loop);
   loop->backend->destroy(loop);
-  if (fall_back ? !backend_fall_back(loop) : !loop->backend->init(loop))
-    fatal_syserr("evring: cannot re-create the backend");
+  if (!make()) fatal_syserr("evring: cannot re-create the backend");
   ++loop->backend_fd.generation;
   fd_rearm_all(loop);
   ops_resume(loop);
+}
+
+}  // namespace
+
+void backend_restart(ev_loop *loop) {
+  bool fall_back = loop->backend_repair == BackendRepair::kFallBack;
+  backend_rebuild(loop, [loop, fall_back] {
+    return fall_back ? backend_fall_back(loop) : loop->backend->init(loop);
+  });
+}
+
+bool backend_switch(ev_loop *loop, const BackendOps *next) {
+  const BackendOps *before = loop->backend;
+  backend_rebuild(loop, [loop, before, next] {
+    loop->backend = next;
+    if (next->init(loop)) return true;
+    loop->backend = before;
+    return before->init(loop);
+  });
+  return loop->backend == next;
 }
 
 void loop_after_fork(ev_loop *loop) {

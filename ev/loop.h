@@ -99,6 +99,9 @@ struct ev_loop {
   unsigned flags;  // the flags the loop was created with, after env overrides
   // Set by a backend whose kernel state cannot go on; run.cc applies it before the next poll.
   evring::BackendRepair backend_repair;
+  // The flags named no backend: the loop took the recommended one, and moves to io_uring when
+  // the program starts its first op (backend_upgrade_for_ops).
+  bool backend_automatic;
   evring::BackendFd backend_fd;
 
   // Iteration state.

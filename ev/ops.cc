@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lifecycle.h"
+
 namespace evring {
 
 namespace {
@@ -103,6 +105,10 @@ bool lane_head(ev_loop *loop, const evring_op &op, int index) {
 void begin(ev_loop *loop, int index) {
   OpSlot &slot = *loop->ops->slots[index];
   slot.state = OpState::kInFlight;
+  if (loop->ops->suspended) {
+    slot.resume = true;
+    return;
+  }
   const NativeOps *native = native_of(loop);
   if (native && native->start(loop, slot, index)) {
     slot.engine = OpEngine::kNative;
@@ -265,19 +271,17 @@ void ops_complete(ev_loop *loop, int index, const OpResult &delivered) {
 }
 
 void ops_suspend(ev_loop *loop) {
-  const NativeOps *native = native_of(loop);
-  if (!loop->ops || !native) return;
-  for (int index = 0; index < loop->ops->slots.count; ++index) {
-    OpSlot &slot = *loop->ops->slots[index];
-    if (slot.engine != OpEngine::kNative) continue;
-    if (slot.state != OpState::kInFlight && slot.state != OpState::kCancelling) continue;
-    slot.resume = true;
-    native->cancel(loop, slot, index, true);
-  }
+  if (!loop->ops) return;
+  loop->ops->suspended = true;
+  for (OpSlot *slot : loop->ops->slots)
+    if (slot->engine == OpEngine::kNative &&
+        (slot->state == OpState::kInFlight || slot->state == OpState::kCancelling))
+      slot->resume = true;
 }
 
 void ops_resume(ev_loop *loop) {
   if (!loop->ops) return;
+  loop->ops->suspended = false;
   pool_reattach(loop);
   for (int index = 0; index < loop->ops->slots.count; ++index) {
     OpSlot &slot = *loop->ops->slots[index];
@@ -365,6 +369,7 @@ using namespace evring;
 
 void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
   if (op->active) return;
+  if (loop->backend_automatic) backend_upgrade_for_ops(loop);
   drop_leftovers(loop, op);
   if (int error = invalid_reason(loop, *op)) {
     fail_at_start(loop, op, error);

@@ -53,8 +53,8 @@ struct OpSlot {
   Vec<OpResult> results;  // results not yet loaded into the op
   size_t moved;           // EVRING_SEND_ALL: bytes sent so far
   ev_timer timer;         // the op's timeout (emulated, or where the backend has no timeout)
-  // For the backend's own use (io_uring: the SQE slots of an op not yet submitted).
-  uint32_t backend_data[2];
+  // For the backend's own use (io_uring: uring_ops.cc's UringOp).
+  uint32_t backend_data[3];
 };
 
 // What the kernel does itself, where a backend can (io_uring). Each call may refuse an op, which
@@ -101,6 +101,7 @@ struct OpTable {
   Vec<int> free_slots;
   Vec<FdOps *> fds;  // indexed by fd; allocated on first use, kept until the loop goes
   BufferPool pool;
+  bool suspended;  // between ops_suspend and ops_resume: ops that begin wait for the latter
 };
 
 // ---- for backends (native ops) --------------------------------------------------------------
@@ -118,8 +119,11 @@ void ops_refused(ev_loop *loop, int index);
 // Runs an op's callback for a result the core queued (events with kOpDelivery), then queues its
 // next result, if one waits.
 void ops_invoke(ev_loop *loop, evring_op *op, int events);
-// The backend is about to be destroyed and made again (a fallback): native ops in flight
-// are ended in the kernel now, and started again on the new backend by ops_resume.
+// The backend's kernel object is about to be closed and made again (a backend restart, a new
+// io_uring ring): the native ops in flight, which closing it cancels, begin again by
+// ops_resume, natively or emulated; their results that complete before the close are
+// delivered, their cancellations swallowed (the backend's close hands the completions to
+// ops_complete). Ops that reach the head of their lane meanwhile wait for ops_resume too.
 void ops_suspend(ev_loop *loop);
 void ops_resume(ev_loop *loop);
 // In a forked child: every op is the parent's; they end without a callback.

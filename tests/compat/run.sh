@@ -1,7 +1,8 @@
 #!/bin/bash
-# Differential compatibility suite: every *.c program here is built against the real libev 4.33
-# (the oracle) and against evring, run on each backend, and stdout plus exit status must match
-# byte for byte. See README.md.
+# Differential compatibility suite: every *.c program here (and every *.cc program, against
+# libev's and evring's <ev++.h>) is built against the real libev 4.33 (the oracle) and against
+# evring, run on each backend, and stdout plus exit status must match byte for byte. See
+# README.md.
 set -u
 
 usage() {
@@ -11,7 +12,7 @@ usage: run.sh [--oracle-only] [CFLAGS=...] [LIBS=...] [program...]
   --oracle-only   build and run only the libev side, three times per backend, and check that
                   every program exits 0 and prints the same output each time
   CFLAGS=, LIBS=  how to compile and link against evring (same as EVRING_CFLAGS/EVRING_LIBS)
-  program...      run only these programs (names without .c)
+  program...      run only these programs (names without .c or .cc)
 
 environment:
   EVRING_CFLAGS, EVRING_LIBS  default: pkg-config --cflags / --libs evring
@@ -20,7 +21,9 @@ environment:
                               side its own flags, FLAGS:SHIM runs under LD_PRELOAD of
                               shims/SHIM.c)
   COMPAT_BUILD_DIR            where binaries and outputs go, default a fresh temporary dir
-  CC                          compiler, default cc
+  LIBEV_EVENT_INCLUDE         directory holding libev's event.h (Debian: libev-libevent-dev),
+                              for the evt_* programs; without it they are skipped
+  CC, CXX                     compilers for *.c and *.cc, default cc and c++
 USAGE
 }
 
@@ -34,11 +37,13 @@ for arg in "$@"; do
     LIBS=*) EVRING_LIBS=${arg#LIBS=} ;;
     -h | --help) usage && exit 0 ;;
     -*) usage >&2 && exit 2 ;;
-    *) programs+=("${arg%.c}") ;;
+    *) programs+=("$(basename "${arg%.c}" .cc)") ;;
   esac
 done
 if [ ${#programs[@]} -eq 0 ]; then
-  for source in "$here"/*.c; do programs+=("$(basename "$source" .c)"); done
+  for source in "$here"/*.c "$here"/*.cc; do
+    [ -f "$source" ] && programs+=("$(basename "${source%.c}" .cc)")
+  done
 fi
 
 cc=${CC:-cc}
@@ -59,6 +64,9 @@ declare -A cross_backend_exceptions=(
   [cfx_fork_signal_async]="its parent drains a pipe the loop was woken for: io_uring reports the readiness of the wake-up, epoll checks again"
 )
 common_flags=(-std=gnu11 -O1 -g -Wall -Wextra)
+# C++ programs link libstdc++ themselves (c++ does that); libevring.a needs nothing of it.
+cxx=${CXX:-c++}
+cxx_flags=(-std=gnu++17 -O1 -g -Wall -Wextra -pthread)
 if [ -n "${COMPAT_BUILD_DIR:-}" ]; then
   build_dir=$COMPAT_BUILD_DIR
   mkdir -p "$build_dir"
@@ -87,17 +95,26 @@ report() { # verdict program backend [details-file]
   if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
+# program -> prints its source file, program.c or program.cc
+source_of() {
+  if [ -f "$here/$1.cc" ]; then echo "$here/$1.cc"; else echo "$here/$1.c"; fi
+}
+
 # build side program -> prints nothing, leaves $build_dir/side/program or side/program.log
 build() {
-  local side=$1 program=$2 flags libs
+  local side=$1 program=$2 flags libs source compile=("$cc" "${common_flags[@]}")
+  source=$(source_of "$program")
+  [[ $source == *.cc ]] && compile=("$cxx" "${cxx_flags[@]}")
   mkdir -p "$build_dir/$side"
   if [ "$side" = libev ]; then
     flags=(-I/usr/include) libs=(-lev)
+    # evt_* programs include <event.h>: libev's, found ahead of libevent's /usr/include/event.h
+    [[ $program == evt_* ]] && flags=(-I"$LIBEV_EVENT_INCLUDE" "${flags[@]}")
   else
     read -r -a flags <<<"$EVRING_CFLAGS"
     read -r -a libs <<<"$EVRING_LIBS"
   fi
-  "$cc" "${common_flags[@]}" "${flags[@]}" "$here/$program.c" -o "$build_dir/$side/$program" \
+  "${compile[@]}" "${flags[@]}" "$source" -o "$build_dir/$side/$program" \
     "${libs[@]}" >"$build_dir/$side/$program.log" 2>&1
 }
 
@@ -161,9 +178,14 @@ if [ $mode = compare ] && [[ " $backends" == *"/128"* ]]; then
 fi
 
 for program in "${programs[@]}"; do
-  if [ ! -f "$here/$program.c" ]; then
+  if [ ! -f "$(source_of "$program")" ]; then
     echo "run.sh: no such program: $program" >&2
     failed=$((failed + 1))
+    continue
+  fi
+  if [[ $program == evt_* ]] && [ ! -f "${LIBEV_EVENT_INCLUDE:-/nonexistent}/event.h" ]; then
+    echo "SKIP $program: no libev event.h in LIBEV_EVENT_INCLUDE (Debian: apt-get download" \
+      "libev-libevent-dev; dpkg -x it; point LIBEV_EVENT_INCLUDE at its usr/include)"
     continue
   fi
   sides=(libev)

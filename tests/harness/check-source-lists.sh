@@ -19,7 +19,7 @@ if [ -n "$unlisted" ]; then
   echo "Files not listed in Makefile.am:"
   for file in $unlisted; do
     case $file in
-      ev/ev.h) list=evringinclude_HEADERS ;;
+      ev/ev.h | ev/ev++.h | ev/event.h) list=evringinclude_HEADERS ;;
       *.cc) list=libevring_la_SOURCES ;;
       ev/*.h | backends/*.h) list=noinst_HEADERS ;;
       tests/*) list=tests_evring_tests_SOURCES ;;

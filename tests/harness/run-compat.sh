@@ -22,6 +22,25 @@ EVRING_CFLAGS="-I$abs_top_srcdir/ev"
 EVRING_LIBS="$abs_top_builddir/.libs/libevring.a ${SANITIZE_FLAGS:-}"
 export EVRING_CFLAGS EVRING_LIBS
 
+# The evt_* programs compare evring's event.h with libev's libevent emulation, whose header is in
+# Debian's libev-libevent-dev. That package conflicts with libevent-dev (the benchmarks need it),
+# so it is never installed: its header is unpacked into the build tree, once. Without it (no
+# network, not Debian) run.sh skips those programs.
+unpacked="$abs_top_builddir/tests/libev-libevent"
+if [ -z "${LIBEV_EVENT_INCLUDE:-}" ] && [ ! -f "$unpacked/usr/include/event.h" ] &&
+  command -v apt-get >/dev/null && command -v dpkg >/dev/null; then
+  rm -rf "$unpacked" && mkdir -p "$unpacked/deb" &&
+    (cd "$unpacked/deb" && timeout 120 apt-get download -q libev-libevent-dev) &&
+    dpkg -x "$unpacked"/deb/libev-libevent-dev_*.deb "$unpacked"
+fi
+LIBEV_EVENT_INCLUDE=${LIBEV_EVENT_INCLUDE:-$unpacked/usr/include}
+if [ ! -f "$LIBEV_EVENT_INCLUDE/event.h" ]; then
+  show "  [compat] SKIP evt_*: no libev event.h in $LIBEV_EVENT_INCLUDE (apt-get download" \
+    "libev-libevent-dev failed, see tests/harness/run-compat.log; or set LIBEV_EVENT_INCLUDE" \
+    "to the usr/include of the unpacked package)"
+fi
+export LIBEV_EVENT_INCLUDE
+
 # Binaries, outputs and diffs stay in the build tree, for a look after a failure.
 COMPAT_BUILD_DIR="$abs_top_builddir/tests/compat-work"
 export COMPAT_BUILD_DIR

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs the examples against the uninstalled library: the README example, and the echo demo on
-# every backend the kernel offers, plus its SIGINT shutdown.
+# Runs the examples against the uninstalled library: the README example, and the echo demo and
+# its C++ counterpart on every backend the kernel offers, plus the demo's SIGINT shutdown.
 set -u
 examples="$abs_top_builddir/examples"
 status=0
@@ -23,6 +23,21 @@ for backend in $backends; do
       ;;
     *)
       echo "FAIL: echo_demo -b $backend exited with status $result"
+      status=1
+      ;;
+  esac
+done
+
+# The C++ API example (ev++.h, C++17 callables) on the same backends.
+for backend in $backends; do
+  output=$(timeout 60 "$examples/cxx_echo" -b "$backend" -c 4 -n 200 2>&1)
+  result=$?
+  echo "$output"
+  case $result:$output in
+    "0:cxx_echo: backend $backend, 4/4 clients completed, 800 messages echoed") ;;
+    "1:cxx_echo: could not create a loop with those flags") ;; # as for echo_demo above
+    *)
+      echo "FAIL: cxx_echo -b $backend exited with status $result"
       status=1
       ;;
   esac
