@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -227,6 +228,15 @@ static int parse_options(int argc, char **argv, int *port, unsigned *backend) {
   return optind == argc ? 0 : -1;
 }
 
+/* A server's connections are limited by its fds: the soft limit goes up to the hard one. */
+static void raise_fd_limit(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int ops_server_main(int argc, char **argv, const struct ops_protocol *protocol) {
   int port = 0;
   unsigned backend = 0;
@@ -236,6 +246,7 @@ int ops_server_main(int argc, char **argv, const struct ops_protocol *protocol) 
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
   server.protocol = protocol;
+  raise_fd_limit();
 
   struct ev_loop *loop = ev_default_loop(backend ? backend | EVFLAG_NOENV : EVFLAG_AUTO);
   if (!loop) {

@@ -1,8 +1,9 @@
 /*
  * ops_server: what the completion-I/O example servers (echo_ops.c, http_ops.c) share. It reads
  * the command line, listens on 127.0.0.1, accepts with one multishot accept op, closes
- * connections with a close op, lends pool buffers back to starved receives, and stops cleanly on
- * SIGINT or SIGTERM. Each server brings its protocol: what a new connection does.
+ * connections with a close op, lends pool buffers back to starved receives, raises the fd limit
+ * to the hard one, and stops cleanly on SIGINT or SIGTERM. Each server brings its protocol: what
+ * a new connection does.
  *
  *   SERVER [-p port] [-b select|poll|epoll|io_uring] [-P]
  *
