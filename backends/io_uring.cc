@@ -130,6 +130,7 @@ void reconcile(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
 // their fds for re-arming: that belongs to the next iteration (re-arming a still-ready fd now
 // would complete at once, again and again), so those stay queued.
 void flush_queued(ev_loop *loop, UringState &state) {
+  if (state.ops_waiting.count) uring_ops_flush(loop, state);
   int count = state.queued.count;
   for (int i = 0; i < count; ++i) {
     int fd = state.queued[i];
@@ -317,6 +318,7 @@ void uring_destroy(ev_loop *loop) {
   uring_ops_destroy(state);
   epoll_set_close(state);
   state.queued.release();
+  state.ops_waiting.release();
   state.lingering.stopped.release();
   state.order.fresh.release();
   state.order.deferred.release();
@@ -378,6 +380,8 @@ void handle_completion(ev_loop *loop, UringState &state, const io_uring_cqe &cqe
 unsigned reap(ev_loop *loop, UringState &state) {
   UringRing &ring = state.current.ring;
   unsigned ready = uring_cq_ready(&ring);
+  bool reaping = state.reaping;
+  state.reaping = true;
   for (unsigned i = 0; i < ready; ++i) {
     const io_uring_cqe &cqe = uring_cqe(&ring, i);
     if (order_defers(loop, state, cqe)) continue;
@@ -388,6 +392,7 @@ unsigned reap(ev_loop *loop, UringState &state) {
     handle(loop, state, cqe);
   }
   uring_cq_consume(&ring, ready);
+  state.reaping = reaping;
   // Quirk N.
   if ((uring_sq_flags(&ring) & IORING_SQ_CQ_OVERFLOW) ||
       uring_cq_dropped(&ring) != state.current.overflow_seen)

@@ -5,9 +5,11 @@
 // in the ring; pooled receives let the kernel pick a buffer from the pool's provided-buffer
 // ring. A send-all goes on with the rest after a short send. Where the kernel lacks a piece
 // (found by trying: it answers EINVAL), the piece falls back: repeated one-shot requests for
-// multishot, buffers picked by evring for the provided-buffer ring, an asynchronous cancel and
-// a wait for IORING_REGISTER_SYNC_CANCEL; an op the kernel refuses for its fd (EINVAL,
-// EOPNOTSUPP before any result) is handed to the emulation. Quirk letters: io_uring.cc.
+// multishot, an asynchronous cancel and a wait for IORING_REGISTER_SYNC_CANCEL, and pooled
+// receives without a provided-buffer ring are emulated (which takes a buffer only once data is
+// there: a request holding a buffer could wait for ever on an idle connection). An op the
+// kernel refuses for its fd (EINVAL, EOPNOTSUPP before any result) is handed to the emulation
+// too. Quirk letters: io_uring.cc.
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,11 +27,11 @@ namespace {
 // The op's record in OpSlot::backend_data.
 struct UringOp {
   uint32_t sq_position;  // the submission queue's tail just after the op's latest SQE
-  int32_t picked;        // the pool buffer evring chose for the request in flight, or -1
   bool in_kernel;        // a request of the op is in the ring (or about to be)
   bool multishot;        // that request is a kernel multishot one
   bool repeat;           // EVRING_MULTISHOT done as one-shot requests submitted again
   bool delivered;        // a result has gone to the core (the kernel took the op)
+  bool waiting;          // its next request waits in UringState::ops_waiting
 };
 static_assert(sizeof(UringOp) <= sizeof(OpSlot::backend_data), "UringOp fits in an OpSlot");
 
@@ -51,40 +53,30 @@ BufferPool &pool_of(ev_loop *loop) {
   return loop->ops->pool;
 }
 
-void prep_recv_op(ev_loop *loop, UringState &state, io_uring_sqe *sqe, OpSlot &slot, uint64_t data,
-                  int32_t picked) {
-  // picked >= 0: a pooled receive for which evring chose the buffer (no provided-buffer ring).
+// A receive into the op's buffer, or a pooled one into a buffer the kernel picks from the
+// provided-buffer ring (the only way multishot receives exist).
+void prep_recv_op(UringState &state, io_uring_sqe *sqe, OpSlot &slot, uint64_t data) {
   evring_op &op = *slot.op;
   UringOp &uring = uring_op(slot);
-  bool provided = (op.flags & EVRING_POOLED) && picked < 0;
-  bool multishot =
-      (op.flags & EVRING_MULTISHOT) && provided && (state.features & kUringMultishotOps);
-  uring.multishot = multishot;
-  uring.repeat = (op.flags & EVRING_MULTISHOT) && !multishot;
-  BufferPool &pool = pool_of(loop);
-  void *buf = picked >= 0 ? pool.memory + size_t(picked) * pool.size : op.buf;
-  uint32_t len = length_of(picked >= 0 ? pool.size : op.len);
-  prep_recv(sqe, op.fd, provided ? nullptr : buf, provided ? 0 : len, provided ? kBufferGroup : -1,
-            multishot, data);
-  uring_op(slot).picked = picked;
+  bool pooled = op.flags & EVRING_POOLED;
+  uring.multishot =
+      (op.flags & EVRING_MULTISHOT) && pooled && (state.features & kUringMultishotOps);
+  uring.repeat = (op.flags & EVRING_MULTISHOT) && !uring.multishot;
+  prep_recv(sqe, op.fd, pooled ? nullptr : op.buf, pooled ? 0 : length_of(op.len),
+            pooled ? kBufferGroup : -1, uring.multishot, data);
 }
 
 // Writes the op's request (the rest of a send-all, the next of a repeated multishot op) into
-// the submission queue. False when a pooled receive finds no buffer to pick.
-bool submit(ev_loop *loop, UringState &state, OpSlot &slot, int index) {
+// the submission queue.
+void submit(ev_loop *loop, UringState &state, OpSlot &slot, int index) {
   evring_op &op = *slot.op;
   UringOp &uring = uring_op(slot);
-  int32_t picked = -1;
-  if (op.kind == EVRING_RECV && (op.flags & EVRING_POOLED) && !pool_of(loop).native) {
-    picked = pool_take(pool_of(loop));
-    if (picked < 0) return false;
-  }
   uint64_t data = user_data(kOpRequest, index, slot.generation);
   io_uring_sqe *sqe = next_sqe(loop, state);
   uring.multishot = uring.repeat = false;
   switch (op.kind) {
     case EVRING_RECV:
-      prep_recv_op(loop, state, sqe, slot, data, picked);
+      prep_recv_op(state, sqe, slot, data);
       break;
     case EVRING_SEND:
       prep_send(sqe, op.fd, static_cast<char *>(op.buf) + slot.moved,
@@ -107,23 +99,29 @@ bool submit(ev_loop *loop, UringState &state, OpSlot &slot, int index) {
   }
   uring.sq_position = state.current.ring.sq_filled;
   uring.in_kernel = true;
-  return true;
 }
 
-// Submits again; a pooled receive without a buffer ends with -ENOBUFS, as the kernel's would.
-void resubmit(ev_loop *loop, UringState &state, OpSlot &slot, int index, bool more) {
-  if (!submit(loop, state, slot, index)) ops_complete(loop, index, OpResult{-ENOBUFS, 0, -1, more});
+// Submits again, or, while completions are being handled, at the next flush.
+void resubmit(ev_loop *loop, UringState &state, OpSlot &slot, int index) {
+  UringOp &uring = uring_op(slot);
+  if (state.reaping) {
+    uring.waiting = uring.in_kernel = true;
+    state.ops_waiting.push(index);
+    return;
+  }
+  submit(loop, state, slot, index);
 }
 
 bool uring_op_start(ev_loop *loop, OpSlot &slot, int index) {
   UringState &state = state_of(loop);
   if (!(state.op_kinds & (1u << slot.op->kind)) || index > kMaxRingFd) return false;
+  if ((slot.op->flags & EVRING_POOLED) && !pool_of(loop).native) return false;
   // The ring takes requests once a thread has enabled it: an op started before the loop first
   // polls must not fill a disabled submission queue. (Another thread that runs the loop later
   // gets its own ring, and the ops follow: ops_suspend.)
   if (!ensure_issuer(loop, state)) return false;
-  uring_op(slot) = UringOp{0, -1, false, false, false, false};
-  resubmit(loop, state, slot, index, false);
+  uring_op(slot) = UringOp{0, false, false, false, false, false};
+  resubmit(loop, state, slot, index);
   return true;
 }
 
@@ -136,8 +134,11 @@ bool submitted(const UringState &state, const UringOp &uring) {
 void reap_all(ev_loop *loop, UringState &state) {
   UringRing &ring = state.current.ring;
   unsigned ready = uring_cq_ready(&ring);
+  bool reaping = state.reaping;
+  state.reaping = true;
   for (unsigned i = 0; i < ready; ++i) handle_completion(loop, state, uring_cqe(&ring, i));
   uring_cq_consume(&ring, ready);
+  state.reaping = reaping;
 }
 
 // Waits until the op's last request has completed, handling what comes meanwhile.
@@ -169,15 +170,22 @@ void uring_op_cancel(ev_loop *loop, OpSlot &slot, int index, bool sync) {
   UringOp &uring = uring_op(slot);
   if (!uring.in_kernel) return;
   uint64_t data = user_data(kOpRequest, index, slot.generation);
+  if (uring.waiting) {  // nothing written yet: uring_ops_flush skips it
+    uring.waiting = uring.in_kernel = false;
+    if (!sync) ops_complete(loop, index, OpResult{-ECANCELED, slot.moved, -1, false});
+    return;
+  }
   if (!submitted(state, uring)) {
     // Never seen by the kernel: the request becomes a no-op, and nothing was done.
     UringRing &ring = state.current.ring;
     prep_nop(&ring.sqes[(uring.sq_position - 1) & ring.sq_mask], user_data(kIgnored, 0, 0));
     uring.in_kernel = false;
-    if (uring.picked >= 0) pool_put_back(loop, uring.picked);
     if (!sync) ops_complete(loop, index, OpResult{-ECANCELED, slot.moved, -1, false});
     return;
   }
+  // Another thread may stop an op while it holds the loop: the ring then becomes its own
+  // (quirk I), and closing the old one ended the op there already.
+  if (!ensure_issuer(loop, state) || !uring.in_kernel) return;
   if (sync && sync_cancel(state, data)) {
     wait_out_of_kernel(loop, state, uring);
     return;
@@ -188,10 +196,9 @@ void uring_op_cancel(ev_loop *loop, OpSlot &slot, int index, bool sync) {
   if (sync) wait_out_of_kernel(loop, state, uring);
 }
 
-// The pool's buffer, if the completion has one: picked by the kernel, or by evring.
-int32_t buffer_of(const UringOp &uring, const io_uring_cqe &cqe) {
-  if (cqe.flags & IORING_CQE_F_BUFFER) return int32_t(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  return uring.picked;
+// The pool buffer the kernel picked for the completion, if any.
+int32_t buffer_of(const io_uring_cqe &cqe) {
+  return cqe.flags & IORING_CQE_F_BUFFER ? int32_t(cqe.flags >> IORING_CQE_BUFFER_SHIFT) : -1;
 }
 
 // A completion that the op goes on from in the kernel, rather than one to report: a send-all's
@@ -203,13 +210,13 @@ bool goes_on(ev_loop *loop, UringState &state, OpSlot &slot, int index, int resu
   if (slot.state != OpState::kInFlight || uring.in_kernel) return false;
   if (uring.multishot && result == -EINVAL && !uring.delivered) {
     state.features &= ~unsigned(kUringMultishotOps);
-    resubmit(loop, state, slot, index, false);
+    resubmit(loop, state, slot, index);
     return true;
   }
   bool short_send =
       op.kind == EVRING_SEND && (op.flags & EVRING_SEND_ALL) && result > 0 && slot.moved < op.len;
   if (!short_send) return false;
-  resubmit(loop, state, slot, index, false);
+  resubmit(loop, state, slot, index);
   return true;
 }
 
@@ -223,12 +230,16 @@ void uring_op_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cq
   UringOp &uring = uring_op(slot);
   bool more = cqe.flags & IORING_CQE_F_MORE;
   if (!more) uring.in_kernel = false;
-  int32_t buffer = buffer_of(uring, cqe);
-  if (!more) uring.picked = -1;
+  int32_t buffer = buffer_of(cqe);
   int result = cqe.res;
   if (result <= 0 && buffer >= 0) {
     pool_put_back(loop, buffer);
     buffer = -1;
+  }
+  // The provided-buffer ring ran dry: the receive waits for a buffer, as the emulation's does.
+  if (result == -ENOBUFS && (slot.op->flags & EVRING_POOLED) && slot.state == OpState::kInFlight) {
+    ops_park(loop, index);
+    return;
   }
   if ((result == -EINVAL || result == -EOPNOTSUPP) && !uring.delivered && !uring.multishot &&
       slot.state == OpState::kInFlight) {
@@ -239,12 +250,26 @@ void uring_op_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cq
   if (goes_on(loop, state, slot, index, result)) return;
   if (slot.op->kind == EVRING_SEND && (slot.op->flags & EVRING_SEND_ALL) && result > 0)
     result = int(slot.moved);
-  bool again = uring.repeat && result >= 0 && !(slot.op->kind == EVRING_RECV && result == 0) &&
-               slot.state == OpState::kInFlight;
+  // A repeated one-shot request ends after each result; a kernel multishot one may end with a
+  // result too, where the kernel had to stop (its completion queue overflowed): the op goes on
+  // with a new request either way.
+  bool again = (uring.repeat || uring.multishot) && !more && result >= 0 &&
+               !(slot.op->kind == EVRING_RECV && result == 0) && slot.state == OpState::kInFlight;
   uring.delivered = true;
   ops_complete(loop, index, OpResult{result, slot.moved, buffer, more || again});
   // After the result: a pooled receive that finds no buffer then ends after it, in order.
-  if (again) resubmit(loop, state, slot, index, false);
+  if (again) resubmit(loop, state, slot, index);
+}
+
+void uring_ops_flush(ev_loop *loop, UringState &state) {
+  for (int i = 0; i < state.ops_waiting.count; ++i) {
+    OpSlot &slot = *loop->ops->slots[state.ops_waiting[i]];
+    UringOp &uring = uring_op(slot);
+    if (!uring.waiting) continue;  // cancelled, or listed twice
+    uring.waiting = false;
+    resubmit(loop, state, slot, state.ops_waiting[i]);
+  }
+  state.ops_waiting.count = 0;
 }
 
 unsigned uring_op_kinds(const UringRing &ring) {
@@ -260,12 +285,24 @@ void uring_ops_harvest(ev_loop *loop, const io_uring_cqe &cqe) {
   if (kind_of(cqe.user_data) != kOpRequest) return;
   OpSlot *slot = ops_slot(loop, fd_of(cqe.user_data), generation_of(cqe.user_data));
   if (!slot) return;
-  if (slot->resume) {
-    uring_op_completed(loop, state_of(loop), cqe);
+  if (slot->resume || slot->state == OpState::kStopped) {
+    // Delivered (or kept for evring_op_stop), but nothing submitted again into the closing
+    // ring's successor: an op that goes on begins afresh there with ops_resume.
+    UringState &state = state_of(loop);
+    bool reaping = state.reaping;
+    state.reaping = true;
+    uring_op_completed(loop, state, cqe);
+    state.reaping = reaping;
     return;
   }
   // The loop is going away: nothing is reported, but an accepted socket must not leak.
   if (slot->kind == EVRING_ACCEPT && cqe.res >= 0) close(cqe.res);
+}
+
+void uring_ops_ring_closed(ev_loop *loop) {
+  if (!loop->ops) return;
+  for (OpSlot *slot : loop->ops->slots)
+    if (slot->engine == OpEngine::kNative && !slot->resume) uring_op(*slot).in_kernel = false;
 }
 
 void uring_ops_destroy(UringState &state) {
@@ -301,7 +338,10 @@ bool uring_pool_attach(ev_loop *loop) {
   UringState &state = state_of(loop);
   unmap_provided(state.provided);  // a previous ring's registration went with it
   BufferPool &pool = pool_of(loop);
-  if (!(state.features & kUringBufRing) || pool.size > UINT32_MAX) return false;
+  // Only where the kernel does the receives: emulated ones take their buffers themselves.
+  if (!(state.features & kUringBufRing) || !(state.op_kinds & (1u << EVRING_RECV)) ||
+      pool.size > UINT32_MAX)
+    return false;
   ProvidedBuffers &provided = state.provided;
   // Page-aligned, as the kernel wants: mapped, not from the loop's allocator.
   provided.size = pool.count * sizeof(io_uring_buf);

@@ -44,6 +44,7 @@ bool replace_ring(ev_loop *loop, UringState &state, unsigned entries) {
   start_using(state);
   ops_suspend(loop);  // the ops the close cancels begin again in the new ring
   uring_close(&old, ops_visitor(loop));
+  uring_ops_ring_closed(loop);
   ops_resume(loop);
   order_forget_deferred(state);  // their fds are re-armed below
   publish_backend_fd(loop, state);
@@ -129,6 +130,8 @@ bool ensure_issuer(ev_loop *loop, UringState &state) {
       loop->backend_repair = BackendRepair::kFallBack;
       return false;
     }
+    // An op that began again in the new ring (ops_resume) has enabled it for this thread.
+    if (current.issuer_known) return true;
   }
   if ((state.setup_flags & IORING_SETUP_R_DISABLED) &&
       uring_register(&current.ring, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0)
@@ -140,7 +143,11 @@ bool ensure_issuer(ev_loop *loop, UringState &state) {
   if (!state.flavours_known) {
     CompletionVisitor others = {[](void *context, const io_uring_cqe &cqe) {
                                   ev_loop *loop = static_cast<ev_loop *>(context);
-                                  handle_completion(loop, state_of(loop), cqe);
+                                  UringState &state = state_of(loop);
+                                  bool reaping = state.reaping;
+                                  state.reaping = true;  // the probe reads the queue
+                                  handle_completion(loop, state, cqe);
+                                  state.reaping = reaping;
                                 },
                                 loop};
     state.features |=

@@ -101,6 +101,12 @@ struct UringState {
   unsigned watched;      // fds with watchers
   Vec<int> queued;       // fds with kQueued
   CurrentRing current;
+  // Set while completions are being handled: an op's request due then (a completion's
+  // follow-up, the next op of a lane, a receive a returned buffer unparks) waits in
+  // ops_waiting for the next flush. Asking for an SQE there could make room by reaping the
+  // same completion queue again, under the loop that is reading it.
+  bool reaping;
+  Vec<int> ops_waiting;
   PollCall call;
   EpollOrder order;
   Lingering lingering;
@@ -164,10 +170,16 @@ io_uring_sqe *next_sqe(ev_loop *loop, UringState &state);
 // Which op kinds this ring's kernel can do (REGISTER_PROBE), for UringState::op_kinds.
 unsigned uring_op_kinds(const UringRing &ring);
 void uring_op_completed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe);
+// Writes the requests of the ops in ops_waiting (flush_queued).
+void uring_ops_flush(ev_loop *loop, UringState &state);
 // Before the current ring is closed (replaced, or the backend destroyed): the completions it
 // holds for ops are handled, not dropped; ops the close cancels begin again on the next ring
 // (or backend) where the core asked for that (ops_suspend), else they are dropped.
 void uring_ops_harvest(ev_loop *loop, const io_uring_cqe &cqe);
+// The current ring was replaced: no op's request is in the kernel any more. (Those that go on
+// begin again with ops_resume; a stopped op's last completion is lost where the closed ring
+// belonged to a thread that has exited, whose requests only the kernel's teardown ends.)
+void uring_ops_ring_closed(ev_loop *loop);
 // The backend is destroyed (after its ring): the provided-buffer ring's memory goes.
 void uring_ops_destroy(UringState &state);
 // uring_close's visitor that hands op completions to uring_ops_harvest.

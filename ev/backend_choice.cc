@@ -40,7 +40,12 @@ bool debug_enabled() {
 // Applies LIBEV_FLAGS and EVRING_BACKEND; describes what it did in `why`.
 unsigned apply_environment(unsigned flags, char *why, size_t why_size) {
   if (flags & EVFLAG_NOENV) {
-    snprintf(why, why_size, "flags 0x%x (EVFLAG_NOENV)", flags);
+    // Naming an ignored EVRING_BACKEND tells an evring-run --backend user why the program
+    // (python3-gevent, for one) kept its own choice.
+    const char *name = secure_getenv("EVRING_BACKEND");
+    snprintf(why, why_size, "flags 0x%x (EVFLAG_NOENV%s%.16s%s)", flags,
+             name && *name ? ": EVRING_BACKEND=" : "", name && *name ? name : "",
+             name && *name ? " ignored" : "");
     return flags;
   }
   snprintf(why, why_size, "flags 0x%x", flags);

@@ -45,20 +45,29 @@ extern "C" {
 #define EV_VERSION_MAJOR 4
 #define EV_VERSION_MINOR 33
 
-/* What this build offers, under the names libev programs test with #if. */
+/* What this build offers, under the names (and values) libev programs test with #if: every
+ * feature bit of EV_FEATURES set, every watcher type built in, as in Debian's libev. */
 #define EV_FEATURES 0x7f
-#define EV_MULTIPLICITY 1
-#define EV_PERIODIC_ENABLE 1
-#define EV_STAT_ENABLE 1
+#define EV_FEATURE_CODE ((EV_FEATURES)&1)
+#define EV_FEATURE_DATA ((EV_FEATURES)&2)
+#define EV_FEATURE_CONFIG ((EV_FEATURES)&4)
+#define EV_FEATURE_API ((EV_FEATURES)&8)
+#define EV_FEATURE_WATCHERS ((EV_FEATURES)&16)
+#define EV_FEATURE_BACKENDS ((EV_FEATURES)&32)
+#define EV_FEATURE_OS ((EV_FEATURES)&64)
+#define EV_MULTIPLICITY EV_FEATURE_CONFIG
+#define EV_IO_ENABLE 1
 #define EV_PREPARE_ENABLE 1
-#define EV_CHECK_ENABLE 1
-#define EV_IDLE_ENABLE 1
-#define EV_FORK_ENABLE 1
-#define EV_CLEANUP_ENABLE 1
-#define EV_SIGNAL_ENABLE 1
-#define EV_CHILD_ENABLE 1
-#define EV_ASYNC_ENABLE 1
-#define EV_EMBED_ENABLE 1
+#define EV_PERIODIC_ENABLE EV_FEATURE_WATCHERS
+#define EV_STAT_ENABLE EV_FEATURE_WATCHERS
+#define EV_CHECK_ENABLE EV_FEATURE_WATCHERS
+#define EV_IDLE_ENABLE EV_FEATURE_WATCHERS
+#define EV_FORK_ENABLE EV_FEATURE_WATCHERS
+#define EV_CLEANUP_ENABLE EV_FEATURE_WATCHERS
+#define EV_SIGNAL_ENABLE EV_FEATURE_WATCHERS
+#define EV_CHILD_ENABLE EV_FEATURE_WATCHERS
+#define EV_ASYNC_ENABLE EV_FEATURE_WATCHERS
+#define EV_EMBED_ENABLE EV_FEATURE_WATCHERS
 #define EV_WALK_ENABLE 0
 #ifndef EV_COMPAT3
 #define EV_COMPAT3 1 /* the libev 3 names below; define as 0 to get `ev_loop` as a type instead */
@@ -587,7 +596,7 @@ EV_API_DECL int evring_op_stop(EV_P_ evring_op *op) EV_NOEXCEPT;
 EV_API_DECL void evring_op_cancel(EV_P_ evring_op *op) EV_NOEXCEPT;
 /* Gives the loop a pool of `count` buffers of `size` bytes for EVRING_POOLED receives (count a
  * power of two up to 32768). Returns 0, or -EINVAL, -EBUSY (a pool exists and buffers are out),
- * -ENOMEM. A pooled receive when all buffers are out ends with -ENOBUFS. */
+ * -ENOMEM. While all buffers are out, pooled receives wait for one to come back. */
 EV_API_DECL int evring_buffer_pool(EV_P_ unsigned count, size_t size) EV_NOEXCEPT;
 /* Gives a pool buffer (op->buffer) back to the loop. */
 EV_API_DECL void evring_buffer_release(EV_P_ void *buffer) EV_NOEXCEPT;

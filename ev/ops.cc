@@ -34,7 +34,7 @@ int slot_alloc(ev_loop *loop, evring_op *op) {
   slot.op = op;
   slot.kind = uint8_t(op->kind);
   slot.engine = OpEngine::kNone;
-  slot.timed_out = slot.resume = false;
+  slot.timed_out = slot.resume = slot.parked = false;
   slot.next_in_lane = 0;
   slot.results.count = 0;
   slot.moved = 0;
@@ -243,7 +243,10 @@ void end_for_stop(ev_loop *loop, OpSlot &slot, int index) {
     return;
   }
   if (was == OpState::kDelivering) return;  // its lane moved on with its final result
-  if (slot.engine == OpEngine::kNative) native_of(loop)->cancel(loop, slot, index, true);
+  if (slot.parked)
+    slot.parked = false;  // nothing in the kernel
+  else if (slot.engine == OpEngine::kNative)
+    native_of(loop)->cancel(loop, slot, index, true);
   lane_advance(loop, *op, index);
 }
 
@@ -272,7 +275,9 @@ void ops_complete(ev_loop *loop, int index, const OpResult &delivered) {
   // Ended in the kernel by ops_suspend, to go on on the next backend.
   if (slot.resume && !result.more && result.result == -ECANCELED) return;
   if (slot.state == OpState::kStopped) {
-    slot.results.push(result);
+    // What the kernel produced before the stop took effect; the stop's own cancellation, which
+    // ends the op in the kernel, is no result.
+    if (result.more || result.result != -ECANCELED) slot.results.push(result);
     return;
   }
   if (!result.more) {
@@ -358,6 +363,32 @@ void ops_release(ev_loop *loop) {
   loop->ops = nullptr;
 }
 
+void ops_park(ev_loop *loop, int index) {
+  loop->ops->slots[index]->parked = true;
+  loop->ops->pool.starved.push(index);
+}
+
+// Oldest first (each may park again). Not re-entered: a receive that begins may return a
+// buffer itself.
+void ops_unpark(ev_loop *loop) {
+  BufferPool &pool = loop->ops->pool;
+  if (pool.unparking) return;
+  pool.unparking = true;
+  Vec<int> starved = pool.starved;
+  pool.starved = Vec<int>{};
+  for (int index : starved) {
+    OpSlot &slot = *loop->ops->slots[index];
+    if (!slot.parked) continue;  // stopped or cancelled meanwhile, or listed twice
+    slot.parked = false;
+    if (slot.engine == OpEngine::kNative)
+      native_of(loop)->start(loop, slot, index);
+    else
+      emulated_start(loop, slot, index);
+  }
+  starved.release();
+  pool.unparking = false;
+}
+
 void ops_refused(ev_loop *loop, int index) {
   OpSlot &slot = *loop->ops->slots[index];
   slot.engine = OpEngine::kEmulated;
@@ -434,8 +465,10 @@ void evring_op_cancel(ev_loop *loop, evring_op *op) noexcept {
   int index = int(op->slot) - 1;
   OpSlot &slot = *loop->ops->slots[index];
   if (slot.state != OpState::kQueued && slot.state != OpState::kInFlight) return;
-  bool in_kernel = slot.state == OpState::kInFlight && slot.engine == OpEngine::kNative;
+  bool in_kernel =
+      slot.state == OpState::kInFlight && slot.engine == OpEngine::kNative && !slot.parked;
   slot.state = OpState::kCancelling;
+  slot.parked = false;
   if (in_kernel) {
     native_of(loop)->cancel(loop, slot, index, false);  // the final result comes from there
     return;

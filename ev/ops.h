@@ -49,12 +49,13 @@ struct OpSlot {
   uint8_t kind;           // the op's kind, kept here for when the op struct may be gone
   bool timed_out;         // its timeout ended it: a -ECANCELED final result becomes -ETIMEDOUT
   bool resume;            // ended in the kernel by ops_suspend: begins again on the new backend
+  bool parked;            // a pooled receive waiting for a pool buffer (BufferPool::starved)
   int next_in_lane;       // slot index + 1 of the op started after it (same fd and kind), or 0
   Vec<OpResult> results;  // results not yet loaded into the op
   size_t moved;           // EVRING_SEND_ALL: bytes sent so far
   ev_timer timer;         // the op's timeout (emulated, or where the backend has no timeout)
   // For the backend's own use (io_uring: uring_ops.cc's UringOp).
-  uint32_t backend_data[3];
+  uint32_t backend_data[4];
 };
 
 // What the kernel does itself, where a backend can (io_uring). Each call may refuse an op, which
@@ -80,6 +81,8 @@ struct BufferPool {
   unsigned out;         // buffers given to the program and not released yet
   Vec<int32_t> free;    // buffers evring may hand out itself (emulated receives)
   Vec<uint8_t> is_out;  // per buffer: not free (the program's, or in a result not delivered)
+  Vec<int> starved;     // parked pooled receives (slot indices), in the order they parked
+  bool unparking;       // ops_unpark is running
   bool native;          // the backend hands the buffers out (NativeOps::pool_attach)
 };
 
@@ -113,6 +116,11 @@ void ops_complete(ev_loop *loop, int index, const OpResult &result);
 // The backend refused the op after all (the kernel answered EINVAL or EOPNOTSUPP): it
 // continues emulated.
 void ops_refused(ev_loop *loop, int index);
+// A pooled receive found the pool empty: it waits, with nothing in the kernel, until a buffer
+// comes back (then it begins again the same way).
+void ops_park(ev_loop *loop, int index);
+// A buffer came back: the parked receives begin again.
+void ops_unpark(ev_loop *loop);
 
 // ---- for the core ---------------------------------------------------------------------------
 

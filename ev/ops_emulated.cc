@@ -53,7 +53,7 @@ bool try_recv(ev_loop *loop, OpSlot &slot, int index, FdOps &lanes) {
   if (op.flags & EVRING_POOLED) {
     buffer = pool_take(pool);
     if (buffer < 0) {
-      finish(loop, index, -ENOBUFS);
+      ops_park(loop, index);
       return false;
     }
     buf = pool.memory + size_t(buffer) * pool.size;

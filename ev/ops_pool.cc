@@ -32,6 +32,7 @@ void pool_free(ev_loop *loop, BufferPool &pool) {
   mem_free(pool.memory);
   pool.free.release();
   pool.is_out.release();
+  pool.starved.release();
   pool = BufferPool{};
 }
 
@@ -61,6 +62,7 @@ void pool_put_back(ev_loop *loop, int32_t buffer) {
     native_of(loop)->pool_release(loop, buffer);
   else
     pool.free.push(buffer);
+  if (pool.starved.count) ops_unpark(loop);
 }
 
 void pool_reattach(ev_loop *loop) {

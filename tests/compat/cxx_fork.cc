@@ -54,7 +54,7 @@ int main() {
     last_fork = true;
     loop.post_fork();
     reader.start(fds[0], ev::READ);
-    tick.start(0.01);
+    tick.start(0.2);  // well after the reader, even on a loaded machine
     require(write(fds[1], "c", 1) == 1, "write");
     loop.run();
     printf("child: done, fork watcher active %d\n", fork_watcher.is_active());

@@ -7,10 +7,12 @@ set -u
 
 usage() {
   cat <<'USAGE'
-usage: run.sh [--oracle-only] [CFLAGS=...] [LIBS=...] [program...]
+usage: run.sh [--oracle-only | --binary=RUNNER] [CFLAGS=...] [LIBS=...] [program...]
 
   --oracle-only   build and run only the libev side, three times per backend, and check that
                   every program exits 0 and prints the same output each time
+  --binary=RUNNER binary compatibility: the evring side is the libev build itself, run through
+                  RUNNER (evring-run), which substitutes evring's library for libev.so.4
   CFLAGS=, LIBS=  how to compile and link against evring (same as EVRING_CFLAGS/EVRING_LIBS)
   program...      run only these programs (names without .c or .cc)
 
@@ -33,6 +35,7 @@ programs=()
 for arg in "$@"; do
   case $arg in
     --oracle-only) mode=oracle ;;
+    --binary=*) mode=binary evring_runner=${arg#--binary=} ;;
     CFLAGS=*) EVRING_CFLAGS=${arg#CFLAGS=} ;;
     LIBS=*) EVRING_LIBS=${arg#LIBS=} ;;
     -h | --help) usage && exit 0 ;;
@@ -132,15 +135,16 @@ shim_library() {
 # time. backend is a LIBEV_FLAGS value for both sides, or LIBEV/EVRING to give the sides
 # different ones, optionally followed by :shim to run under that shim.
 run() {
-  local status preload= flags=${3%%:*}
+  local status preload= flags=${3%%:*} runner=()
   if [[ $flags == */* ]]; then
     if [ "$2" = libev ]; then flags=${flags%/*}; else flags=${flags#*/}; fi
   fi
   if [[ $3 == *:* ]]; then
     preload=$(shim_library "${3#*:}") || preload=/nonexistent-shim
   fi
-  env -u EVRING_BACKEND LIBEV_FLAGS="$flags" ${preload:+LD_PRELOAD=$preload} timeout 20 "$1" \
-    </dev/null >"$4" 2>"$4.stderr"
+  [ "$2" = evring ] && runner=("${evring_run[@]}")
+  env -u EVRING_BACKEND LIBEV_FLAGS="$flags" ${preload:+LD_PRELOAD=$preload} timeout 20 \
+    "${runner[@]}" "$1" </dev/null >"$4" 2>"$4.stderr"
   status=$?
   echo "exit status $status" >>"$4"
 }
@@ -163,16 +167,38 @@ drop_aborted_cases() {
   ' "$2"
 }
 
+# The evring side of a program: its evring build, or in binary mode its libev build run through
+# the runner.
+evring_side=evring
+evring_run=()
+if [ $mode = binary ]; then
+  evring_side=libev
+  evring_run=("$evring_runner")
+  # A runner that left the programs on libev would make every comparison pass.
+  mkdir -p "$build_dir/probe"
+  printf '#include <ev.h>\nint main(void) { return !ev_loop_new(EVBACKEND_SELECT); }\n' \
+    >"$build_dir/probe/loop.c"
+  if ! "$cc" "$build_dir/probe/loop.c" -o "$build_dir/probe/loop" -lev >/dev/null 2>&1 ||
+    ! EVRING_DEBUG=1 "${evring_run[@]}" "$build_dir/probe/loop" 2>&1 | grep -q '^evring: loop'; then
+    echo "run.sh: $evring_runner does not run programs built against libev on evring" >&2
+    exit 2
+  fi
+fi
+
 # io_uring on the evring side needs a kernel that lets evring use it.
 uring_missing=
-if [ $mode = compare ] && [[ " $backends" == *"/128"* ]]; then
+if [ $mode != oracle ] && [[ " $backends" == *"/128"* ]]; then
   mkdir -p "$build_dir/probe"
-  printf '#include <ev.h>\nint main(void) { return !(ev_recommended_backends() & EVBACKEND_IOURING); }\n' \
+  printf '#include <ev.h>\nint main(void) { return !(ev_supported_backends() & EVBACKEND_IOURING); }\n' \
     >"$build_dir/probe/uring.c"
-  read -r -a probe_flags <<<"$EVRING_CFLAGS"
-  read -r -a probe_libs <<<"$EVRING_LIBS"
+  if [ $mode = binary ]; then
+    probe_flags=() probe_libs=(-lev)
+  else
+    read -r -a probe_flags <<<"$EVRING_CFLAGS"
+    read -r -a probe_libs <<<"$EVRING_LIBS"
+  fi
   if ! "$cc" "${probe_flags[@]}" "$build_dir/probe/uring.c" -o "$build_dir/probe/uring" \
-    "${probe_libs[@]}" >/dev/null 2>&1 || ! "$build_dir/probe/uring"; then
+    "${probe_libs[@]}" >/dev/null 2>&1 || ! "${evring_run[@]}" "$build_dir/probe/uring"; then
     uring_missing="evring cannot use io_uring on this kernel"
   fi
 fi
@@ -198,7 +224,7 @@ for program in "${programs[@]}"; do
   for backend in $backends; do
     out=$build_dir/out/$program.${backend//\//-}
     mkdir -p "$build_dir/out"
-    if [ $mode = compare ] && [[ $backend == */* ]]; then
+    if [ $mode != oracle ] && [[ $backend == */* ]]; then
       reason=${cross_backend_exceptions[$program]:-}
       [[ $backend == */128* ]] && reason=${uring_missing:-$reason}
       if [ -n "$reason" ]; then
@@ -224,7 +250,7 @@ for program in "${programs[@]}"; do
         { tail -n 1 "$out.libev"; cat "$out.libev.stderr"; } >>"$out.diff"
       fi
     else
-      run "$build_dir/evring/$program" evring "$backend" "$out.evring"
+      run "$build_dir/$evring_side/$program" evring "$backend" "$out.evring"
       verdict=PASS
       drop_aborted_cases "$out.libev" "$out.libev" >"$out.libev.cmp"
       drop_aborted_cases "$out.libev" "$out.evring" >"$out.evring.cmp"
