@@ -14,7 +14,6 @@
  */
 #include "ops_server.h"
 
-#include <errno.h>
 #include <stdlib.h>
 
 struct echo_conn {
@@ -26,7 +25,7 @@ struct echo_conn {
   char buf[];    /* without -P: the connection's buffer */
 };
 
-enum { BUFFER_BYTES = 16384, POOL_BUFFERS = 4096, POOL_BUFFER_BYTES = 4096 };
+enum { BUFFER_BYTES = 16384, POOL_BUFFERS = 1024, POOL_BUFFER_BYTES = 4096 };
 
 /* ---- one buffer per connection: receive, send, receive ... --------------------------------- */
 
@@ -65,7 +64,7 @@ static struct chunk *free_chunks; /* at most one per pool buffer is ever made */
 static void on_chunk_sent(struct ev_loop *loop, evring_op *op, int revents) {
   struct echo_conn *c = op->data;
   struct chunk *chunk = (struct chunk *)op;
-  ops_buffer_release(loop, op->buf);
+  evring_buffer_release(loop, op->buf);
   chunk->next_free = free_chunks;
   free_chunks = chunk;
   --c->chunks;
@@ -78,7 +77,7 @@ static void echo_chunk(struct ev_loop *loop, struct echo_conn *c, void *buffer, 
   if (chunk)
     free_chunks = chunk->next_free;
   else if (!(chunk = malloc(sizeof *chunk))) {
-    ops_buffer_release(loop, buffer);
+    evring_buffer_release(loop, buffer);
     ops_conn_close(loop, &c->base);
     return;
   }
@@ -91,12 +90,9 @@ static void on_pooled_received(struct ev_loop *loop, evring_op *op, int revents)
   struct echo_conn *c = op->data;
   if (op->result > 0) {
     if (c->base.closing)
-      ops_buffer_release(loop, op->buffer);
+      evring_buffer_release(loop, op->buffer);
     else
       echo_chunk(loop, c, op->buffer, (size_t)op->result);
-    if (!op->more && !c->base.closing) ops_conn_start(loop, &c->base, op); /* keep receiving */
-  } else if (op->result == -ENOBUFS && !c->base.closing) {
-    ops_conn_starved(loop, &c->base, op); /* every pool buffer is being echoed: wait for one */
   } else if (op->result == 0 && c->chunks) {
     c->peer_done = 1; /* echo what is still being sent, then close */
   } else {

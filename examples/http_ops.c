@@ -14,7 +14,6 @@
 #define _GNU_SOURCE
 #include "ops_server.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -180,10 +179,7 @@ static void on_pooled_received(struct ev_loop *loop, evring_op *op, int revents)
     else if (!c->overflow)
       memcpy(c->in + c->in_len, op->buffer, n);
     c->in_len += c->overflow ? 0 : n;
-    ops_buffer_release(loop, op->buffer);
-    if (!op->more && !c->base.closing) ops_conn_start(loop, &c->base, op); /* keep receiving */
-  } else if (op->result == -ENOBUFS && !c->base.closing) {
-    ops_conn_starved(loop, &c->base, op);
+    evring_buffer_release(loop, op->buffer);
   } else if (op->result == 0) {
     c->peer_done = 1; /* answer what came complete, then close */
   } else {

@@ -25,8 +25,7 @@ static struct server {
   evring_op acceptor; /* one multishot accept for every connection */
   ev_timer accept_pause;
   ev_signal sigint, sigterm;
-  struct ops_conn *conns;                       /* open connections */
-  struct ops_conn *starved_head, *starved_tail; /* receives waiting for a pool buffer */
+  struct ops_conn *conns; /* open connections */
   long accepted;
 } server;
 
@@ -46,11 +45,11 @@ static const char *backend_name(unsigned flag) {
 
 /* ---- connections --------------------------------------------------------------------------- */
 
-void ops_conn_hold(struct ops_conn *conn) {
+static void hold(struct ops_conn *conn) {
   ++conn->holds;
 }
 
-void ops_conn_drop(struct ev_loop *loop, struct ops_conn *conn) {
+static void drop(struct ops_conn *conn) {
   if (--conn->holds || !conn->closed) return;
   if (conn->prev)
     conn->prev->next = conn->next;
@@ -62,19 +61,19 @@ void ops_conn_drop(struct ev_loop *loop, struct ops_conn *conn) {
 
 void ops_conn_start(struct ev_loop *loop, struct ops_conn *conn, evring_op *op) {
   op->data = conn;
-  ops_conn_hold(conn);
+  hold(conn);
   evring_op_start(loop, op);
 }
 
 void ops_conn_ended(struct ev_loop *loop, struct ops_conn *conn, const evring_op *op) {
-  if (!op->more) ops_conn_drop(loop, conn);
+  if (!op->more) drop(conn);
 }
 
 static void on_closed(struct ev_loop *loop, evring_op *op, int revents) {
   struct ops_conn *conn = op->data;
   if (op->result < 0) fprintf(stderr, "close: %s\n", strerror((int)-op->result));
   conn->closed = 1;
-  ops_conn_drop(loop, conn);
+  drop(conn);
 }
 
 void ops_conn_close(struct ev_loop *loop, struct ops_conn *conn) {
@@ -82,29 +81,8 @@ void ops_conn_close(struct ev_loop *loop, struct ops_conn *conn) {
   conn->closing = 1;
   evring_close_init(&conn->close, on_closed, conn->fd);
   conn->close.data = conn;
-  ops_conn_hold(conn); /* dropped by on_closed, which also marks the connection closed */
+  hold(conn); /* dropped by on_closed, which also marks the connection closed */
   evring_op_start(loop, &conn->close);
-}
-
-void ops_conn_starved(struct ev_loop *loop, struct ops_conn *conn, evring_op *rx) {
-  ops_conn_hold(conn);
-  conn->starved_rx = rx;
-  conn->next_starved = NULL;
-  if (server.starved_tail)
-    server.starved_tail->next_starved = conn;
-  else
-    server.starved_head = conn;
-  server.starved_tail = conn;
-}
-
-void ops_buffer_release(struct ev_loop *loop, void *buffer) {
-  evring_buffer_release(loop, buffer);
-  struct ops_conn *conn = server.starved_head;
-  if (!conn) return;
-  server.starved_head = conn->next_starved;
-  if (!server.starved_head) server.starved_tail = NULL;
-  if (!conn->closing) ops_conn_start(loop, conn, conn->starved_rx);
-  ops_conn_drop(loop, conn);
 }
 
 static void adopt(struct ev_loop *loop, int fd) {

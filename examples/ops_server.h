@@ -1,9 +1,8 @@
 /*
  * ops_server: what the completion-I/O example servers (echo_ops.c, http_ops.c) share. It reads
  * the command line, listens on 127.0.0.1, accepts with one multishot accept op, closes
- * connections with a close op, lends pool buffers back to starved receives, raises the fd limit
- * to the hard one, and stops cleanly on SIGINT or SIGTERM. Each server brings its protocol: what
- * a new connection does.
+ * connections with a close op, raises the fd limit to the hard one, and stops cleanly on SIGINT
+ * or SIGTERM. Each server brings its protocol: what a new connection does.
  *
  *   SERVER [-p port] [-b select|poll|epoll|io_uring] [-P]
  *
@@ -22,12 +21,10 @@
  * a close op cancels the fd's other ops, but their callbacks may run after the close's own. */
 struct ops_conn {
   int fd;
-  int holds;   /* ops started and not yet ended, and other reasons to stay (ops_conn_hold) */
+  int holds;   /* ops started (the close included) whose final callback has not run */
   int closing; /* the close op was started: start nothing more on the fd */
   int closed;  /* the close op has ended */
   evring_op close;
-  evring_op *starved_rx; /* a pooled receive waiting for a pool buffer */
-  struct ops_conn *next_starved;
   struct ops_conn *prev, *next; /* the open connections, for the stop on a signal */
 };
 
@@ -49,18 +46,9 @@ void ops_conn_start(struct ev_loop *loop, struct ops_conn *conn, evring_op *op);
 /* The last call of every op callback of a connection: after a final result (!op->more) the
  * connection may be gone when it returns. */
 void ops_conn_ended(struct ev_loop *loop, struct ops_conn *conn, const evring_op *op);
-/* Keeps a connection for a reason other than an op; ops_conn_drop ends it. */
-void ops_conn_hold(struct ops_conn *conn);
-void ops_conn_drop(struct ev_loop *loop, struct ops_conn *conn);
 /* Closes the connection's fd with a close op, which first cancels its other ops (their
  * callbacks still run, with -ECANCELED or the result that came first). */
 void ops_conn_close(struct ev_loop *loop, struct ops_conn *conn);
-
-/* A pooled receive ended with -ENOBUFS (the pool was empty): it starts again when a buffer
- * comes back through ops_buffer_release. */
-void ops_conn_starved(struct ev_loop *loop, struct ops_conn *conn, evring_op *rx);
-/* Gives a pool buffer back to the loop, and restarts the oldest starved receive. */
-void ops_buffer_release(struct ev_loop *loop, void *buffer);
 
 /* Runs the server; returns the process's exit status. */
 int ops_server_main(int argc, char **argv, const struct ops_protocol *protocol);

@@ -146,11 +146,10 @@ static void on_pooled_received(struct ev_loop *l, evring_op *op, int revents) {
     bool reply_in_buffer = reply.length && reply.data == op->buffer;
     if (reply.length) send_chunk(connection, reply, reply_in_buffer ? op->buffer : NULL);
     if (!reply_in_buffer) evring_buffer_release(loop, op->buffer);
-    if (!op->more) start(connection, op); /* the multishot receive ended with data: go on */
-  } else {
-    if (op->result > 0) evring_buffer_release(loop, op->buffer);
-    if (op->result == -ENOBUFS) fprintf(stderr, "buffer pool exhausted\n");
-    if (!op->more) close_connection(connection);
+  } else if (op->result > 0) {
+    evring_buffer_release(loop, op->buffer);
+  } else { /* EOF, an error, or cancelled by the close: the receive has ended */
+    close_connection(connection);
   }
   ended(connection, op);
 }
