@@ -18,6 +18,7 @@
 
 #include "../common/bench_clock.h"
 #include "../common/cli.h"
+#include "../common/fd_limit.h"
 
 #define MAX_MESSAGE 4096
 
@@ -132,6 +133,10 @@ static double percentile_us(double fraction) {
 
 int main(int argc, char **argv) {
   parse_options(argc, argv);
+  if (bench_raise_fd_limit() < opt.connections + 16) {
+    fprintf(stderr, "loadgen: the fd limit is below %d connections\n", opt.connections);
+    return 1;
+  }
   alarm((unsigned)opt.seconds + 30); /* --seconds is checked between events; this bounds a hang */
   memset(message, 'x', sizeof message);
   latencies_ns = malloc(sizeof *latencies_ns * (size_t)opt.requests);

@@ -1,18 +1,16 @@
 #include "session.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char hello_response[] =
-    "HTTP/1.0 200 OK\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 13\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "Hello, world\n";
+#define HELLO_HEAD "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n"
+static const char hello_close[] = HELLO_HEAD "Connection: close\r\n\r\nHello, world\n";
+static const char hello_keep_alive[] = HELLO_HEAD "Connection: keep-alive\r\n\r\nHello, world\n";
 
 static const char header_end[] = "\r\n\r\n";
+static const char keep_alive[] = "keep-alive"; /* matched without regard to case */
 
 bool session_parse_mode(const char *name, enum session_mode *mode) {
   if (strcmp(name, "echo") == 0)
@@ -27,16 +25,26 @@ bool session_parse_mode(const char *name, enum session_mode *mode) {
 void session_init(struct session *session, enum session_mode mode) {
   session->mode = mode;
   session->header_end_matched = 0;
+  session->keep_alive_matched = 0;
+  session->keep_alive = false;
 }
 
-/* True once the request's blank line has arrived; the matcher survives reads that split it. */
+/* Advances a matcher over one byte. For both patterns, what survives a mismatch is at most the
+   mismatching byte itself, when it starts the pattern. */
+static unsigned advance(unsigned matched, const char *pattern, char c) {
+  if (c == pattern[matched]) return matched + 1;
+  return c == pattern[0] ? 1 : 0;
+}
+
+/* True once the request's blank line has arrived; notes on the way whether the request asked
+   for keep-alive. The matchers survive reads that split the request. */
 static bool request_complete(struct session *session, const char *input, size_t length) {
   for (size_t i = 0; i < length; i++) {
-    if (input[i] == header_end[session->header_end_matched]) {
-      if (++session->header_end_matched == sizeof header_end - 1) return true;
-    } else {
-      session->header_end_matched = input[i] == header_end[0] ? 1 : 0;
-    }
+    char lower = (char)tolower((unsigned char)input[i]);
+    session->keep_alive_matched = advance(session->keep_alive_matched, keep_alive, lower);
+    if (session->keep_alive_matched == sizeof keep_alive - 1) session->keep_alive = true;
+    session->header_end_matched = advance(session->header_end_matched, header_end, input[i]);
+    if (session->header_end_matched == sizeof header_end - 1) return true;
   }
   return false;
 }
@@ -47,9 +55,11 @@ struct session_reply session_consume(struct session *session, const char *input,
     reply.data = input;
     reply.length = length;
   } else if (request_complete(session, input, length)) {
-    reply.data = hello_response;
-    reply.length = sizeof hello_response - 1;
-    reply.close_after = true;
+    bool kept = session->keep_alive;
+    reply.data = kept ? hello_keep_alive : hello_close;
+    reply.length = kept ? sizeof hello_keep_alive - 1 : sizeof hello_close - 1;
+    reply.close_after = !kept;
+    session_init(session, session->mode); /* the next request on a kept connection */
   }
   return reply;
 }

@@ -1,6 +1,8 @@
 /* What a benchmark server says back, independent of the event library that calls it: "echo"
-   returns every byte; "http" answers each request with a fixed "hello" page and closes, as an
-   HTTP/1.0 server does for ab without -k. */
+   returns every byte; "http" answers each request with a fixed "hello" page, then closes, as an
+   HTTP/1.0 server does for ab without -k, or keeps the connection when the request said
+   keep-alive (ab -k). Requests come one at a time (ab does not pipeline): bytes after a
+   request's blank line in the same read are ignored. */
 #ifndef BENCH_SESSION_H
 #define BENCH_SESSION_H
 
@@ -12,6 +14,8 @@ enum session_mode { SESSION_ECHO, SESSION_HTTP };
 struct session {
   enum session_mode mode;
   unsigned header_end_matched; /* how much of "\r\n\r\n" the request has ended with so far */
+  unsigned keep_alive_matched; /* how much of "keep-alive" the last bytes were */
+  bool keep_alive;             /* the request asked for keep-alive */
 };
 
 struct session_reply {

@@ -50,18 +50,24 @@ def programs(evring):
         Program("server-libevent", SERVER + ["echo/server_libevent.c"] + LIBEVENT,
                 ["-levent_core"]),
         Program("server-libuv", SERVER + ["echo/server_libuv.c"], ["-luv"]),
+        Program("server-raw-uring-ops",
+                SERVER + ["echo/server_raw_uring_ops.c", "common/uring_raw.c"], []),
         Program("timers-raw-heap", TIMERS + ["timers/timers_raw_heap.c", "common/timer_heap.c"],
                 []),
         Program("timers-libevent", TIMERS + ["timers/timers_libevent.c"] + LIBEVENT,
                 ["-levent_core"]),
         Program("timers-libuv", TIMERS + ["timers/timers_libuv.c"], ["-luv"]),
-        Program("loadgen", ["echo/loadgen.c", "common/cli.c"], []),
+        Program("loadgen", ["echo/loadgen.c"] + CLI, []),
     ] + _libev_api_programs("libev", [], ["-lev"])
     if evring:
         cflags, libs = evring
         result += _libev_api_programs("evring", cflags, libs)
         result.append(Program("loop-evring-edge", LOOP + ["loop/loop_libev.c"], libs,
                               cflags + ["-DBENCH_EDGE_MODE"], True))
+        result.append(Program("server-evring-ops", SERVER + ["echo/server_ops.c"], libs, cflags,
+                              True))
+        result.append(Program("server-evring-ops-pooled", SERVER + ["echo/server_ops.c"], libs,
+                              cflags + ["-DBENCH_OPS_POOLED"], True))
     return result
 
 

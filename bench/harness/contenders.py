@@ -16,6 +16,7 @@ class Contender:
     loop: str | None = None  # program names, None where the contender has no entry
     server: str | None = None
     timers: str | None = None
+    completion: bool = False  # a completion-I/O server: runs in the ops suite only
 
 
 def _libev_api_family(library):
@@ -34,6 +35,8 @@ ALL = (
         Contender("raw-epoll", "raw", "epoll", loop="loop-raw-epoll", server="server-raw-epoll"),
         Contender("raw-uring-multishot", "raw", "multishot", loop="loop-raw-uring"),
         Contender("raw-uring-oneshot", "raw", "oneshot", loop="loop-raw-uring"),
+        Contender("raw-uring-ops", "raw", "io_uring", server="server-raw-uring-ops",
+                  completion=True),
         Contender("raw-heap", "raw", "heap", timers="timers-raw-heap"),
     ]
     + _libev_api_family("libev")
@@ -45,12 +48,24 @@ ALL = (
     ]
     + _libev_api_family("evring")
     + [Contender("evring-io_uring-edge", "evring", "io_uring", loop="loop-evring-edge")]
+    + [
+        Contender("evring-ops-epoll", "evring", "epoll", server="server-evring-ops",
+                  completion=True),
+        Contender("evring-ops-io_uring", "evring", "io_uring", server="server-evring-ops",
+                  completion=True),
+        Contender("evring-ops-pooled-io_uring", "evring", "io_uring",
+                  server="server-evring-ops-pooled", completion=True),
+    ]
 )
 
 # The floors every ratio is taken against.
 LOOP_FLOOR = "raw-epoll"
 SERVER_FLOOR = "raw-epoll"
 TIMER_FLOOR = "raw-heap"
+# The ops suite measures the completion-I/O servers against these readiness servers; its ratios
+# are to ev_io on evring's epoll, what a program would switch from.
+OPS_REFERENCES = ("evring-epoll", "evring-io_uring", "libuv-epoll", "raw-epoll")
+OPS_REFERENCE = "evring-epoll"
 
 
 def select(only_regex, built_programs):

@@ -2,6 +2,7 @@
 the machine facts, tables and notes come from this run."""
 
 import os
+import re
 
 from . import tables
 
@@ -36,5 +37,6 @@ def write(path, facts, command, sections, notes, chart_name):
     replacements.update({name: _section(t) for name, t in sections.items()})
     for name, value in replacements.items():
         text = text.replace("{{" + name + "}}", value)
+    text = re.sub(r"\{\{[A-Z]+\}\}", "_not run_", text)  # the suites this run left out
     with open(path, "w") as out:
         out.write(text)

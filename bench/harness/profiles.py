@@ -38,6 +38,18 @@ class Profile:
     timer_reps: int
     syscall_rounds: int
     min_timeout: float  # seconds before a stuck process is killed
+    ops_echo: tuple  # (message bytes, connections, client shares the server's CPU)
+    ops_seconds: int  # per echo run
+    ops_reps: int
+    ops_ab: tuple  # (concurrency, keep-alive)
+    ops_ab_requests: int
+    ops_syscall_echo: tuple  # (message bytes, connections): echo runs counted under strace
+    ops_syscall_requests: int
+
+
+OPS_SIZES = (64, 4096)
+OPS_CONNECTIONS = (1, 16, 128, 512, 1024)
+OPS_AB = ((100, True), (10, False))  # ab -k -c 100, ab -c 10
 
 
 def build(name):
@@ -49,7 +61,11 @@ def build(name):
             loop_reps=2, loop_rounds=5, loop_budget_ms=500, scan_backend_max_pairs=1000,
             echo_connections=(1, 10, 100), echo_requests=40000, echo_seconds=5, echo_reps=2,
             server_backends=("epoll", "io_uring"), ab_requests=20000, ab_concurrency=10,
-            timer_count=1000000, timer_reps=1, syscall_rounds=2, min_timeout=5.0)
+            timer_count=1000000, timer_reps=1, syscall_rounds=2, min_timeout=5.0,
+            ops_echo=((64, 1, False), (64, 16, False), (64, 128, False), (64, 1024, False),
+                      (4096, 128, False), (64, 16, True)),
+            ops_seconds=2, ops_reps=1, ops_ab=OPS_AB, ops_ab_requests=10000,
+            ops_syscall_echo=((64, 16),), ops_syscall_requests=10000)
     return Profile(
         name="full", pair_counts=tuple(sorted({100, 1000, min(3000, top), top})),
         active_fractions=(0, 0.01, 0.1), writes=1000,
@@ -58,4 +74,8 @@ def build(name):
         echo_connections=(1, 10, 100), echo_requests=100000, echo_seconds=20, echo_reps=3,
         server_backends=("select", "poll", "epoll", "io_uring"), ab_requests=100000,
         ab_concurrency=10, timer_count=1000000, timer_reps=5, syscall_rounds=5,
-        min_timeout=20.0)
+        min_timeout=20.0,
+        ops_echo=tuple((size, connections, shared) for shared in (False, True)
+                       for size in OPS_SIZES for connections in OPS_CONNECTIONS),
+        ops_seconds=3, ops_reps=2, ops_ab=OPS_AB, ops_ab_requests=50000,
+        ops_syscall_echo=((64, 1), (64, 128), (4096, 128)), ops_syscall_requests=20000)

@@ -85,7 +85,7 @@ def per_callback_table(loop):
 
 def echo_tables(echo):
     floor = contenders.SERVER_FLOOR
-    header = ["server"] + [f"C={c}" for c in echo.columns]
+    header = ["server"] + [f"C={c.connections}" for c in echo.columns]
     throughput, latency = [], []
     for name in echo.contenders:
         rps_row, latency_row = [name], [name]
@@ -120,7 +120,8 @@ def http_table(http, requests):
         rows.append([name, number(cell["rps"].median), f"{ratio:.2f}" if ratio else "-",
                      number(cell["mean_us"].median), number(cell["p50_ms"].median, 0),
                      number(cell["p99_ms"].median, 0), number(cell["failed"].high, 0)])
-    return Table(f"HTTP hello: ab -n {requests} -c {http.columns[0]} (no keep-alive), median",
+    return Table(f"HTTP hello: ab -n {requests} -c {http.columns[0].concurrency} (no keep-alive), "
+                 "median",
                  ["server", "req/s", "ratio", "mean us/req", "p50 ms", "p99 ms", "failed"], rows)
 
 
@@ -219,3 +220,122 @@ def reference_table(loop):
                          f"{max(ratios):.2f}", str(len(ratios))])
     return Table("Loop benchmark ratios over all configurations both ran",
                  ["ratio", "geomean", "min", "max", "configurations"], rows)
+
+
+# ---- the ops suite ---------------------------------------------------------------------------
+
+OPS_COMPARISONS = (
+    ("ops io_uring / ev_io epoll", "evring-ops-io_uring", "evring-epoll"),
+    ("ops pooled io_uring / ev_io epoll", "evring-ops-pooled-io_uring", "evring-epoll"),
+    ("ops io_uring / ev_io io_uring", "evring-ops-io_uring", "evring-io_uring"),
+    ("ops epoll (emulated) / ev_io epoll", "evring-ops-epoll", "evring-epoll"),
+    ("ops io_uring / libuv epoll", "evring-ops-io_uring", "libuv-epoll"),
+    ("ops io_uring / raw-uring-ops floor", "evring-ops-io_uring", "raw-uring-ops"),
+    ("ops epoll / raw-epoll floor", "evring-ops-epoll", "raw-epoll"),
+    ("raw-uring-ops / raw-epoll floors", "raw-uring-ops", "raw-epoll"),
+)
+
+
+def _ops_metric_table(results, metric, title, notes):
+    """Contenders x columns: the metric's median and its ratio to contenders.OPS_REFERENCE."""
+    reference = contenders.OPS_REFERENCE
+    rows = []
+    for name in results.contenders:
+        row = [name]
+        for column in results.columns:
+            cell = results.cells.get((name, column))
+            if not cell or metric not in cell:
+                row.append(_failure_cell(results.failures, (name, column)))
+                continue
+            base = results.cells.get((reference, column))
+            ratio = stats.ratio(cell[metric].median,
+                                base[metric].median if base and metric in base else None)
+            row.append(with_ratio(cell[metric].median, ratio))
+        rows.append(row)
+    return Table(title, ["server"] + [c.label for c in results.columns], rows, notes)
+
+
+def _ops_comparison_table(results, title):
+    """Named pairs x columns: requests/s ratio / CPU-per-request ratio, and their geomeans."""
+    rows = []
+    for text, a, b in OPS_COMPARISONS:
+        row, rps_ratios, cpu_ratios = [text], [], []
+        for column in results.columns:
+            x, y = results.cells.get((a, column)), results.cells.get((b, column))
+            if not x or not y or "cpu_us" not in x or "cpu_us" not in y:
+                row.append("-")
+                continue
+            rps_ratios.append(x["rps"].median / y["rps"].median)
+            cpu_ratios.append(stats.ratio(x["cpu_us"].median, y["cpu_us"].median))
+            row.append(f"{rps_ratios[-1]:.2f} / " + (f"{cpu_ratios[-1]:.2f}" if cpu_ratios[-1]
+                                                     else "-"))
+        if rps_ratios:
+            cpu = stats.geomean(cpu_ratios)
+            rows.append(row + [f"{stats.geomean(rps_ratios):.2f} / "
+                               + (f"{cpu:.2f}" if cpu else "-")])
+    return Table(title, ["ratio"] + [c.label for c in results.columns] + ["geomean"], rows,
+                 ["cells: requests/s ratio / server CPU time per request ratio; the first "
+                  "contender does better above 1 / below 1"])
+
+
+def _ops_syscall_table(counts):
+    header = ["server"]
+    for cell in counts.cells:
+        header += [f"{cell.label}: per request", f"{cell.label}: breakdown"]
+    rows = []
+    for name in counts.contenders:
+        row = [name]
+        for cell in counts.cells:
+            calls = counts.per_request.get((name, cell))
+            if calls is None:
+                row += [_failure_cell(counts.failures, (name, cell)), ""]
+                continue
+            busy = sorted(((v, k) for k, v in calls.items() if v >= 0.005), reverse=True)
+            row += [f"{sum(calls.values()):.2f}", ", ".join(f"{k} {v:.2f}" for v, k in busy)]
+        rows.append(row)
+    return Table("Ops suite: server system calls per echo request (strace -c -f attached while "
+                 "the load runs)", header, rows, numeric=False)
+
+
+def ops_tables(ops):
+    reference = contenders.OPS_REFERENCE
+    echo = ops.echo
+    placement = ("load client on the other CPU; 1cpu: the load client shares the server's "
+                 "CPU; own load client, C connections in ping-pong")
+    tables = [
+        _ops_metric_table(echo, "rps", f"Ops echo: requests/s (ratio to {reference}), median",
+                          [placement]),
+        _ops_metric_table(echo, "cpu_us", "Ops echo: server CPU us per request (ratio to "
+                          f"{reference}), median",
+                          ["time on a CPU of every server thread (user + system) over the run, "
+                           "connection set-up included, divided by the requests"]),
+        _ops_comparison_table(echo, "Ops echo: comparisons (requests/s ratio / CPU per request "
+                              "ratio)"),
+    ]
+    latency_rows = [[name] + [f"{number(echo.cells[(name, c)]['p50_us'].median)} / "
+                              f"{number(echo.cells[(name, c)]['p99_us'].median)}"
+                              if (name, c) in echo.cells
+                              else _failure_cell(echo.failures, (name, c))
+                              for c in echo.columns] for name in echo.contenders]
+    tables.append(Table("Ops echo: latency p50 / p99 us, median",
+                        ["server"] + [c.label for c in echo.columns], latency_rows,
+                        detail=True))
+    if ops.http:
+        http = ops.http
+        failed = [f"{name} {c.label}: {number(http.cells[(name, c)]['failed'].high, 0)}"
+                  for name in http.contenders for c in http.columns
+                  if (name, c) in http.cells and http.cells[(name, c)]["failed"].high]
+        tables += [
+            _ops_metric_table(http, "rps", f"Ops HTTP hello: requests/s (ratio to {reference}), "
+                              "median",
+                              ["ab -k: keep-alive; without: a connection per request"]
+                              + ([f"failed requests (ab): {', '.join(failed)}"] if failed
+                                 else [])),
+            _ops_metric_table(http, "cpu_us", "Ops HTTP hello: server CPU us per request "
+                              f"(ratio to {reference}), median", []),
+            _ops_comparison_table(http, "Ops HTTP hello: comparisons (requests/s ratio / CPU "
+                                  "per request ratio)"),
+        ]
+    if ops.syscalls:
+        tables.append(_ops_syscall_table(ops.syscalls))
+    return tables

@@ -1,6 +1,8 @@
-"""Starts a benchmark server, learns its port, and stops it, reporting whether it survived."""
+"""Starts a benchmark server, learns its port, tells the CPU time it has used, and stops it,
+reporting whether it survived."""
 
 import json
+import os
 import select
 import subprocess
 
@@ -34,6 +36,24 @@ class Server:
         if self.process.returncode == runner.EXIT_SKIP:
             raise ServerError("skip", stderr.strip().removeprefix("skip: "))
         raise ServerError("fail", runner.describe_failure(self.process.returncode, stderr))
+
+    def cpu_seconds(self):
+        """Time on a CPU of every thread of the process so far (user and system), from the
+        scheduler's nanosecond counts; None once it is gone. /proc/PID/stat's clock ticks would
+        be 10 ms grains, too coarse for a run of a few seconds."""
+        tasks = f"/proc/{self.process.pid}/task"
+        try:
+            threads = os.listdir(tasks)
+        except OSError:
+            return None
+        total_ns = 0
+        for thread in threads:
+            try:
+                with open(f"{tasks}/{thread}/schedstat") as schedstat:
+                    total_ns += int(schedstat.read().split()[0])
+            except OSError:
+                pass  # a thread that ended meanwhile (an io_uring worker, say)
+        return total_ns / 1e9
 
     def stop(self):
         """Stops the server; returns None if it was still serving, else why it had died."""
