@@ -101,11 +101,11 @@ bool lane_head(ev_loop *loop, const evring_op &op, int index) {
   return loop->ops->fds[op.fd]->head[op.kind - 1] == index + 1;
 }
 
-// A close the kernel does: the fd's other ops are cancelled first (from each lane's last op,
-// so that none of them begins), as the emulated close does, so that no request of theirs keeps
-// the file open in the kernel after the close (the peer would see no EOF) or keeps the loop
-// running. Their cancel requests go into the ring ahead of the close.
-void cancel_for_native_close(ev_loop *loop, int fd) {
+// A close cancels the fd's other ops first (from each lane's last op, so that none of them
+// begins), so that no request of theirs keeps the file open in the kernel after the close (the
+// peer would see no EOF) or keeps the loop running. Their cancel requests go into the ring
+// ahead of the close.
+void cancel_for_close(ev_loop *loop, int fd) {
   const FdOps &lanes = *loop->ops->fds[fd];
   for (int kind = 1; kind <= kOpKinds; ++kind) {
     if (kind == EVRING_CLOSE) continue;
@@ -125,8 +125,8 @@ void begin(ev_loop *loop, int index) {
     slot.resume = true;
     return;
   }
+  if (slot.kind == EVRING_CLOSE) cancel_for_close(loop, slot.op->fd);
   const NativeOps *native = native_of(loop);
-  if (native && slot.kind == EVRING_CLOSE) cancel_for_native_close(loop, slot.op->fd);
   if (native && native->start(loop, slot, index)) {
     slot.engine = OpEngine::kNative;
     return;

@@ -91,9 +91,17 @@ bool try_send(ev_loop *loop, OpSlot &slot, int index) {
   }
 }
 
+// A blocking listener is made non-blocking for the call: another process may take the
+// connection the readiness announced, and accept would then block the loop.
 bool try_accept(ev_loop *loop, OpSlot &slot, int index) {
   evring_op &op = *slot.op;
+  int flags = fcntl(op.fd, F_GETFL);
+  bool blocking = flags >= 0 && !(flags & O_NONBLOCK);
+  if (blocking) fcntl(op.fd, F_SETFL, flags | O_NONBLOCK);
   int fd = accept4(op.fd, nullptr, nullptr, SOCK_CLOEXEC);
+  int error = errno;
+  if (blocking) fcntl(op.fd, F_SETFL, flags);
+  errno = error;
   if (fd < 0 && (would_block(errno) || errno == ECONNABORTED)) return true;
   bool more = (op.flags & EVRING_MULTISHOT) && fd >= 0;
   finish(loop, index, fd < 0 ? -errno : fd, 0, -1, more);
@@ -171,20 +179,11 @@ void on_writable(ev_loop *loop, ev_io *io, int revents) {
   if (!waiting && !(revents & EV_ERROR)) unwatch(loop, io);
 }
 
-// Close: the fd's other ops end with -ECANCELED first, and its watchers stop now, before the
+// Close (the core has cancelled the fd's other ops): the fd's watchers stop now, before the
 // number can name another file.
 void close_fd(ev_loop *loop, OpSlot &slot, int index, FdOps &lanes) {
-  int fd = slot.op->fd;
-  for (int kind = 1; kind <= kOpKinds; ++kind) {
-    if (kind == EVRING_CLOSE) continue;
-    for (int other = lanes.head[kind - 1]; other;) {
-      evring_op *op = loop->ops->slots[other - 1]->op;
-      other = loop->ops->slots[other - 1]->next_in_lane;
-      evring_op_cancel(loop, op);
-    }
-  }
   emulated_unwatch(loop, lanes);
-  finish(loop, index, close(fd) < 0 ? -errno : 0);
+  finish(loop, index, close(slot.op->fd) < 0 ? -errno : 0);
 }
 
 }  // namespace
