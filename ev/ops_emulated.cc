@@ -91,35 +91,37 @@ bool try_send(ev_loop *loop, OpSlot &slot, int index) {
   }
 }
 
-// A blocking listener is made non-blocking for the call: another process may take the
-// connection the readiness announced, and accept would then block the loop.
+// Calls `call` with the fd made non-blocking for it if it is not (ops do not ask the program
+// for O_NONBLOCK): accept and connect have no MSG_DONTWAIT, and would block the loop. Keeps the
+// call's errno.
+template <class Call>
+int without_blocking(int fd, Call call) {
+  int flags = fcntl(fd, F_GETFL);
+  bool blocking = flags >= 0 && !(flags & O_NONBLOCK);
+  if (blocking) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  int result = call();
+  int error = errno;
+  if (blocking) fcntl(fd, F_SETFL, flags);
+  errno = error;
+  return result;
+}
+
+// Another process may take the connection the readiness announced.
 bool try_accept(ev_loop *loop, OpSlot &slot, int index) {
   evring_op &op = *slot.op;
-  int flags = fcntl(op.fd, F_GETFL);
-  bool blocking = flags >= 0 && !(flags & O_NONBLOCK);
-  if (blocking) fcntl(op.fd, F_SETFL, flags | O_NONBLOCK);
-  int fd = accept4(op.fd, nullptr, nullptr, SOCK_CLOEXEC);
-  int error = errno;
-  if (blocking) fcntl(op.fd, F_SETFL, flags);
-  errno = error;
+  int fd = without_blocking(op.fd, [&] { return accept4(op.fd, nullptr, nullptr, SOCK_CLOEXEC); });
   if (fd < 0 && (would_block(errno) || errno == ECONNABORTED)) return true;
   bool more = (op.flags & EVRING_MULTISHOT) && fd >= 0;
   finish(loop, index, fd < 0 ? -errno : fd, 0, -1, more);
   return more;
 }
 
-// Connecting a blocking socket would block the loop: it is made non-blocking for the attempt.
 bool try_connect(ev_loop *loop, OpSlot &slot, int index) {
   evring_op &op = *slot.op;
-  int flags = fcntl(op.fd, F_GETFL);
-  if (flags < 0) {
-    finish(loop, index, -errno);
-    return false;
-  }
-  if (!(flags & O_NONBLOCK)) fcntl(op.fd, F_SETFL, flags | O_NONBLOCK);
-  int result = connect(op.fd, static_cast<const sockaddr *>(op.buf), socklen_t(op.len));
+  int result = without_blocking(op.fd, [&] {
+    return connect(op.fd, static_cast<const sockaddr *>(op.buf), socklen_t(op.len));
+  });
   int error = result < 0 ? errno : 0;
-  if (!(flags & O_NONBLOCK)) fcntl(op.fd, F_SETFL, flags);
   if (error == EINPROGRESS) return true;
   finish(loop, index, -error);
   return false;
