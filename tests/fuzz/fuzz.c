@@ -704,6 +704,7 @@ static void start_program(struct slot *slot, uint64_t seed) {
   slot->pid = fork();
   if (slot->pid == 0) {
     setpgid(0, 0);
+    signal(SIGTERM, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -731,6 +732,13 @@ static void finish_program(struct slot *slot, const char *ended) {
   slot->pid = 0;
 }
 
+static volatile sig_atomic_t batch_stopped;
+
+static void stop_batch(int signum) {
+  (void)signum;
+  batch_stopped = 1;
+}
+
 static int batch(uint64_t first, uint64_t count, int jobs) {
   const char *limit_text = getenv("FUZZ_PROGRAM_TIMEOUT");
   double limit = limit_text && atof(limit_text) > 0 ? atof(limit_text) : 20.;
@@ -742,8 +750,9 @@ static int batch(uint64_t first, uint64_t count, int jobs) {
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
+  signal(SIGTERM, stop_batch); /* kill the programs still running, then exit */
   uint64_t next = first, end = first + count;
-  for (int running = 0;;) {
+  for (int running = 0; !batch_stopped;) {
     for (int i = 0; i < jobs && next < end; ++i)
       if (!slots[i].pid) start_program(&slots[i], next++), ++running;
     if (!running) break;
@@ -771,6 +780,8 @@ static int batch(uint64_t first, uint64_t count, int jobs) {
       }
     }
   }
+  for (int i = 0; i < jobs; ++i)
+    if (slots[i].pid) kill(-slots[i].pid, SIGKILL);
   return 0;
 }
 

@@ -4,12 +4,15 @@ against evring on every backend, and minimises every divergence to a small progr
 See README.md in this directory."""
 
 import argparse
+import difflib
 import hashlib
 import os
+import queue
 import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,6 +21,7 @@ COMPAT = os.path.join(os.path.dirname(HERE), "compat")
 CFLAGS = ["-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-pthread"]
 SLOW_TICK_FACTOR = 4  # a divergence must persist with ticks this much longer
 UNSTEERED = "timing not guaranteed"  # FZ_UNSTEERED in fz_runtime.h
+NOT_READY = "(not ready)"  # FZ_NOT_READY in fz_runtime.h
 
 
 def log(*words):
@@ -47,6 +51,7 @@ class Fuzzer:
         self.evring = os.path.join(self.work, "fuzz-evring")
         self.tick = float(os.environ.get("FUZZ_TICK_MS", "25"))
         self.cache = {}
+        self.known = read_known(os.path.join(HERE, "known-divergences"))
 
     # ---- building and running --------------------------------------------------------------
 
@@ -84,16 +89,23 @@ class Fuzzer:
             out = timeout.stdout.decode() if isinstance(timeout.stdout, bytes) else timeout.stdout
             return (out or "") + "timeout\n"
 
-    def batch(self, binary, flags, first, count):
+    def start_batch(self, binary, flags, first, count, results, key):
+        """Starts `fuzz batch` and a thread that puts (key, seed, digest, ended) on the results
+        queue for each program as it ends."""
         env = dict(os.environ, LIBEV_FLAGS=flags, FUZZ_TICK_MS=str(self.tick))
         env.pop("EVRING_BACKEND", None)
-        result = subprocess.run([binary, "batch", str(first), str(count), str(self.args.jobs)],
-                                env=env, capture_output=True, text=True)
-        runs = {}
-        for line in result.stdout.splitlines():
-            seed, digest, ended = line.split()[:3]
-            runs[int(seed)] = (digest, ended)
-        return runs
+        process = subprocess.Popen([binary, "batch", str(first), str(count), str(self.args.jobs)],
+                                   env=env, stdout=subprocess.PIPE, text=True)
+
+        def read():
+            for line in process.stdout:
+                seed, digest, ended = line.split()[:3]
+                results.put((key, int(seed), digest, ended))
+            process.wait()
+            results.put((key, None, None, None))
+
+        threading.Thread(target=read, daemon=True).start()
+        return process
 
     def program_of(self, seed):
         return subprocess.run([self.libev, "gen", str(seed)], capture_output=True, text=True,
@@ -101,37 +113,39 @@ class Fuzzer:
 
     # ---- judging a divergence --------------------------------------------------------------
 
-    def stable(self, binary, flags, program, runs, tick=None):
-        """The program's output if `runs` runs agree, else None."""
-        outputs = {self.run_one(binary, flags, program, tick) for _ in range(runs)}
-        return outputs.pop() if len(outputs) == 1 else None
+    def outputs(self, program, backend, runs, tick=None, libev_flags=None):
+        """The outputs of `runs` runs of each side, all run at once: (libev set, evring set)."""
+        jobs = [(self.libev, libev_flags or backend.libev)] * runs + \
+            [(self.evring, backend.evring)] * runs
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            done = list(pool.map(lambda job: self.run_one(job[0], job[1], program, tick), jobs))
+        return set(done[:runs]), set(done[runs:])
 
     def judge(self, program, backend, runs=3):
         """Why libev and evring differ on this program: 'divergence' (a real one), or a reason
-        to set it aside: 'libev-unstable', 'libev-failed', 'evring-unstable', 'same' (did not
-        happen again), 'timing' (gone with longer ticks), 'io_uring-documented'."""
-        libev = self.stable(self.libev, backend.libev, program, runs)
-        if libev is None:
+        to set it aside: 'libev-unstable', 'libev-failed', 'same' (did not happen again),
+        'unsteered' (after a timed event the runtime could not place, see fz_runtime.h),
+        'timing' (gone with longer ticks), 'io_uring-documented'; 'evring-unstable' when libev
+        prints the same thing every time and evring does not."""
+        libev, evring = self.outputs(program, backend, runs)
+        if len(libev) != 1:
             return "libev-unstable", None, None
+        libev = libev.pop()
         if not libev.endswith("exit:0\n"):
             return "libev-failed", libev, None
-        evring = self.stable(self.evring, backend.evring, program, runs)
-        if evring == libev:
-            return "same", libev, evring
+        if evring == {libev}:
+            return "same", libev, libev
         if UNSTEERED in libev:
-            return "unsteered", libev, evring
-        slow = self.tick * SLOW_TICK_FACTOR
-        slow_libev = self.stable(self.libev, backend.libev, program, 2, slow)
-        if slow_libev is None:
-            return "libev-unstable", libev, evring
-        slow_evring = self.stable(self.evring, backend.evring, program, 2, slow)
+            return "unsteered", libev, None
+        slow_libev, slow_evring = self.outputs(program, backend, 2, self.tick * SLOW_TICK_FACTOR)
+        if len(slow_libev) != 1:
+            return "libev-unstable", libev, None
         if slow_evring == slow_libev:
-            return "timing", libev, evring
-        if evring is None or slow_evring is None:
-            return "evring-unstable", libev, evring
-        if backend.cross and self.stable(self.libev, backend.evring, program, 2) == evring:
-            # libev's own io_uring backend prints what evring prints: the readiness of the
-            # kernel's wake-up, documented in docs/io_uring.md.
+            return "timing", libev, None
+        if len(evring) != 1 or len(slow_evring) != 1:
+            return "evring-unstable", libev, sorted(evring)[0]
+        evring = evring.pop()
+        if backend.cross and wake_time_readiness(libev, evring):
             return "io_uring-documented", libev, evring
         return "divergence", libev, evring
 
@@ -217,74 +231,94 @@ class Fuzzer:
     # ---- the campaign ----------------------------------------------------------------------
 
     def campaign(self):
+        """Both sides of every backend run their batch at once, over the same seeds; a program
+        is judged as soon as both sides have run it."""
         args = self.args
         backends = [Backend(text) for text in args.backends.split()]
         if any(b.evring == "128" for b in backends) and not uring_usable(self.evring):
             log("fuzz: evring cannot use io_uring here: skipping", " ".join(
                 b.text for b in backends if b.evring == "128"))
             backends = [b for b in backends if b.evring != "128"]
-        stats = {b.text: dict(passed=0, failed=0, set_aside={}, seconds=0.0) for b in backends}
-        findings = []
-        started = time.monotonic()
-        seed = args.first
-        done = 0
-        chunk = args.chunk
-        while True:
-            if args.programs and done >= args.programs:
+        stats = {b.text: dict(passed=0, failed=0, set_aside={}, done=0) for b in backends}
+        findings, first, count = [], args.first, args.programs or 10 ** 12
+        results, processes, pending = queue.Queue(), [], {}
+        started = last_report = time.monotonic()
+        for backend in backends:
+            for side, binary, flags in (("libev", self.libev, backend.libev),
+                                        ("evring", self.evring, backend.evring)):
+                processes.append(self.start_batch(binary, flags, first, count, results,
+                                                  (backend.text, side)))
+        running = len(processes)
+        while running:
+            elapsed = time.monotonic() - started
+            if args.seconds and elapsed >= args.seconds:
                 break
-            if args.seconds and time.monotonic() - started >= args.seconds:
-                break
-            count = chunk if not args.programs else min(chunk, args.programs - done)
-            for backend in backends:
-                t0 = time.monotonic()
-                with ThreadPoolExecutor(2) as pool:
-                    libev_future = pool.submit(self.batch, self.libev, backend.libev, seed, count)
-                    evring_runs = self.batch(self.evring, backend.evring, seed, count)
-                    libev_runs = libev_future.result()
-                stat = stats[backend.text]
-                stat["seconds"] += time.monotonic() - t0
-                for s in range(seed, seed + count):
-                    libev, evring = libev_runs.get(s), evring_runs.get(s)
-                    if libev is None or evring is None:
-                        reason = "batch-lost"
-                    elif libev[1] != "exit:0":
-                        reason = "libev-" + libev[1].split(":")[0]
-                    elif libev == evring:
-                        stat["passed"] += 1
-                        continue
-                    else:
-                        reason = self.judge(self.program_of(s), backend)[0]
-                    if reason == "same":
-                        stat["passed"] += 1
-                    elif reason in ("divergence", "evring-unstable"):
-                        stat["failed"] += 1
-                        findings.append((s, backend, reason))
-                        log("DIVERGENCE seed %d LIBEV_FLAGS %s: %s" % (s, backend.text, reason))
-                    else:
-                        stat["set_aside"][reason] = stat["set_aside"].get(reason, 0) + 1
-            seed += count
-            done += count
-            log("[%4.0f s] seeds %d-%d done: %s" % (
-                time.monotonic() - started, args.first, seed - 1, ", ".join(
-                    "%s %d/%d" % (b.text, stats[b.text]["passed"], stats[b.text]["failed"])
-                    for b in backends)))
-        self.report(backends, stats, done)
+            if time.monotonic() - last_report >= 30:
+                last_report = time.monotonic()
+                log("[%4.0f s] %s" % (elapsed, ", ".join("%s %d/%d" % (
+                    b.text, stats[b.text]["passed"], stats[b.text]["failed"]) for b in backends)))
+            try:
+                (name, side), seed, digest, ended = results.get(timeout=1)
+            except queue.Empty:
+                continue
+            if seed is None:
+                running -= 1
+                continue
+            other = pending.pop((name, seed), None)
+            if other is None:
+                pending[(name, seed)] = (side, digest, ended)
+                continue
+            runs = {side: (digest, ended), other[0]: other[1:]}
+            backend = next(b for b in backends if b.text == name)
+            reason = self.compare(seed, backend, runs["libev"], runs["evring"])
+            stat = stats[name]
+            stat["done"] += 1
+            if reason == "same":
+                stat["passed"] += 1
+            elif reason in ("divergence", "evring-unstable") and (name, seed) in self.known:
+                stat["set_aside"]["known"] = stat["set_aside"].get("known", 0) + 1
+                log("known divergence: seed %d LIBEV_FLAGS %s, %s" % (
+                    seed, name, self.known[(name, seed)]))
+            elif reason in ("divergence", "evring-unstable"):
+                stat["failed"] += 1
+                findings.append((seed, backend, reason))
+                log("DIVERGENCE seed %d LIBEV_FLAGS %s: %s" % (seed, name, reason))
+            else:
+                stat["set_aside"][reason] = stat["set_aside"].get(reason, 0) + 1
+                with open(os.path.join(self.work, "set-aside.txt"), "a") as out:
+                    out.write("%d %s %s\n" % (seed, name, reason))
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
+        self.report(backends, stats, time.monotonic() - started)
         self.minimise_findings(findings)
         passed = sum(s["passed"] for s in stats.values())
         failed = sum(s["failed"] for s in stats.values())
         log("fuzz: %d passed, %d failed" % (passed, failed))
         return failed == 0
 
-    def report(self, backends, stats, programs):
-        log("fuzz: %d programs per backend (seeds %d-%d), tick %g ms" % (
-            programs, self.args.first, self.args.first + programs - 1, self.tick))
+    def compare(self, seed, backend, libev, evring):
+        """The verdict on one program from its batch runs: 'same', or judge()'s."""
+        if libev[1] != "exit:0":
+            return "libev-" + libev[1].split(":")[0]
+        if libev == evring:
+            return "same"
+        program = self.program_of(seed)
+        libev_again, evring_again = self.outputs(program, backend, 1)
+        if libev_again == evring_again:
+            return "flaky"  # the batch's runs differ, these do not
+        return self.judge(program, backend)[0]
+
+    def report(self, backends, stats, seconds):
+        log("fuzz: %.0f s, first seed %d, tick %g ms, %d programs at once per side and backend" % (
+            seconds, self.args.first, self.tick, self.args.jobs))
         for backend in backends:
             stat = stats[backend.text]
             aside = ", ".join("%d %s" % (n, why) for why, n in sorted(stat["set_aside"].items()))
-            log("  LIBEV_FLAGS %-6s %6d passed, %d diverged%s; %.1f programs/s" % (
-                backend.text, stat["passed"], stat["failed"],
-                "; set aside: " + aside if aside else "",
-                programs / stat["seconds"] if stat["seconds"] else 0))
+            log("  LIBEV_FLAGS %-6s %7d programs: %d passed, %d diverged%s; %.1f programs/s" % (
+                backend.text, stat["done"], stat["passed"], stat["failed"],
+                "; set aside: " + aside if aside else "", stat["done"] / seconds))
 
     def minimise_findings(self, findings):
         for seed, backend, reason in findings:
@@ -292,6 +326,11 @@ class Fuzzer:
             if self.args.no_minimise or reason != "divergence":
                 log("  seed %d LIBEV_FLAGS %s (%s): reproduce with %s" % (
                     seed, backend.text, reason, repeat))
+                if self.args.check:
+                    _, libev, evring = self.judge(self.program_of(seed), backend)
+                    log("".join(difflib.unified_diff(
+                        (libev or "").splitlines(True), (evring or "").splitlines(True),
+                        "libev", "evring"))[:4000])
                 continue
             if self.args.max_minimise <= 0:
                 log("  seed %d LIBEV_FLAGS %s: not minimised (--max-minimise reached)" % (
@@ -303,6 +342,28 @@ class Fuzzer:
             verdict, c_check = self.write_finding(name, minimal, backend, "seed %d minimised" % seed)
             log("  seed %d LIBEV_FLAGS %s: minimised to %d lines (%s; %s): %s/findings/%s.*" % (
                 seed, backend.text, len(minimal.splitlines()), verdict, c_check, self.work, name))
+
+
+def read_known(path):
+    """Divergences reported and left for later: {(backend, seed): finding}. Lines are
+    "BACKEND SEED FINDING", "#" starts a comment."""
+    known = {}
+    if os.path.exists(path):
+        for line in open(path):
+            words = line.split("#")[0].split()
+            if len(words) >= 3:
+                known[(words[0], int(words[1]))] = " ".join(words[2:])
+    return known
+
+
+def wake_time_readiness(libev, evring):
+    """Whether evring's trace departs from libev's with an io callback for an fd that is not
+    ready: io_uring reports the readiness of the kernel's wake-up, which the program consumed
+    since (docs/io_uring.md, "differences"); epoll checks again."""
+    for libev_line, evring_line in zip(libev.splitlines(), evring.splitlines()):
+        if libev_line != evring_line:
+            return evring_line.endswith(NOT_READY)
+    return False
 
 
 def pkg_config(option):
@@ -323,23 +384,25 @@ def uring_usable(evring_binary):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("FUZZ_SECONDS", 0)),
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("FUZZ_SECONDS") or 0),
                         help="stop after this much time (FUZZ_SECONDS)")
-    parser.add_argument("--programs", type=int, default=int(os.environ.get("FUZZ_PROGRAMS", 0)),
+    parser.add_argument("--programs", type=int, default=int(os.environ.get("FUZZ_PROGRAMS") or 0),
                         help="stop after this many programs per backend (FUZZ_PROGRAMS)")
     parser.add_argument("--first", type=int, default=None, help="first seed (default: random)")
     parser.add_argument("--backends", default=os.environ.get("FUZZ_BACKENDS", "1 2 4 4/128"))
-    parser.add_argument("--jobs", type=int, default=int(os.environ.get("FUZZ_JOBS", 6)),
-                        help="programs run at once by each side")
-    parser.add_argument("--chunk", type=int, default=120, help="seeds per batch")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("FUZZ_JOBS") or 4),
+                        help="programs run at once by each side of each backend")
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "evring-fuzz"))
     parser.add_argument("--no-minimise", action="store_true")
+    parser.add_argument("--check", action="store_true",
+                        help="make check: no minimising, a diff for each divergence")
     parser.add_argument("--max-minimise", type=int, default=10)
     parser.add_argument("--reproduce", type=int, metavar="SEED",
                         help="judge one seed on the backends and minimise a divergence")
     parser.add_argument("--program", metavar="FILE",
                         help="judge a program file on the backends and minimise a divergence")
     args = parser.parse_args()
+    args.no_minimise = args.no_minimise or args.check
     fuzzer = Fuzzer(args)
     fuzzer.build()
     if args.reproduce is not None or args.program:

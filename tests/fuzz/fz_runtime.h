@@ -32,6 +32,7 @@
 #include <ev.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -142,6 +143,7 @@ struct fz_watcher {
 static struct {
   struct ev_loop *loops[FZ_LOOPS];
   int fork_marked[FZ_LOOPS]; /* in a forked child: ev_loop_fork was called for the loop */
+  int wakes[FZ_LOOPS];       /* an async or signal watcher was started: ev_async_send may be used */
   struct fz_watcher w[FZ_WATCHERS];
   void (*body)(int w, int call); /* the operations of watcher w's callback */
   void (*fork_block)(int c);     /* the operations of a forked child */
@@ -395,10 +397,10 @@ static inline void fz_timer_start(struct fz_watcher *x) {
     ev_timer_set(&x->ev.timer, fz_timer_grid_after(x, fz_now_tick() + x->a), x->b * fz.tick);
   ev_timer_start(loop, &x->ev.timer);
   if (fresh) return;
+  fz_release_tick(x);
+  if (ev_timer_remaining(loop, &x->ev.timer) <= 0) return; /* due at once */
   double expiry = fz_timer_expiry_ticks(x);
   int tick = (int)fz_floor(expiry + 0.5);
-  fz_release_tick(x);
-  if (tick <= fz_now_tick()) return;
   if (expiry - tick > 0.125 || tick - expiry > 0.125 || !fz_tick_takes(tick, -1, 0, 0)) {
     fz_print("w%d resumed off a free tick: " FZ_UNSTEERED, fz_index(x));
     return;
@@ -634,6 +636,7 @@ static inline void fz_start(int w) {
       break;
     case FZ_SIGNAL:
       ev_signal_start(loop, &x->ev.signal);
+      fz.wakes[x->loop] = 1;
       break;
     case FZ_CHILD:
       ev_child_start(loop, &x->ev.child);
@@ -655,6 +658,7 @@ static inline void fz_start(int w) {
       break;
     case FZ_ASYNC:
       ev_async_start(loop, &x->ev.async);
+      fz.wakes[x->loop] = 1;
       break;
     case FZ_EMBED:
       ev_embed_start(loop, &x->ev.embed);
@@ -845,9 +849,19 @@ static inline void fz_remaining(int w) {
            fz_round(ev_timer_remaining(fz_loop_of(x), &x->ev.timer) / fz.tick));
 }
 
-static inline void fz_send(int w) {
+/* The async watcher w, if ev_async_send may be used on it: libev asserts when a loop that never
+ * started an async or signal watcher (and so has no wakeup pipe) is sent to. */
+static inline struct fz_watcher *fz_async_to_send(const char *what, int w) {
   struct fz_watcher *x = fz_get(w);
-  if (!x || x->type != FZ_ASYNC) return;
+  if (!x || x->type != FZ_ASYNC) return NULL;
+  if (fz.wakes[x->loop]) return x;
+  fz_print("%s w%d: skip (no async or signal watcher started in L%d)", what, w, x->loop);
+  return NULL;
+}
+
+static inline void fz_send(int w) {
+  struct fz_watcher *x = fz_async_to_send("send", w);
+  if (!x) return;
   fz_print("send w%d", w);
   ev_async_send(fz_loop_of(x), &x->ev.async);
 }
@@ -918,15 +932,15 @@ static inline void fz_thread(enum fz_action action, int delay, int loop, int a, 
 
 /* ev_async_send from another thread, now (the thread is joined) or at tick now+delay. */
 static inline void fz_send_thread(int w) {
-  struct fz_watcher *x = fz_get(w);
-  if (!x || x->type != FZ_ASYNC) return;
+  struct fz_watcher *x = fz_async_to_send("send_thread", w);
+  if (!x) return;
   fz_print("send_thread w%d", w);
   fz_thread(FZ_SEND, 0, x->loop, 0, 0, &x->ev.async);
 }
 
 static inline void fz_send_at(int w, int delay) {
-  struct fz_watcher *x = fz_get(w);
-  if (!x || x->type != FZ_ASYNC || fz.in_child) return;
+  struct fz_watcher *x = fz.in_child ? NULL : fz_async_to_send("send_at", w);
+  if (!x) return;
   if (delay < 1) delay = 1;
   fz_print("send_at w%d %d", w, delay);
   fz_thread(FZ_SEND, delay, x->loop, 0, 0, &x->ev.async);
@@ -1233,6 +1247,18 @@ static inline void fz_once(int l, int f, int events, int timeout) {
 
 /* ---- callbacks, begin and end --------------------------------------------------------------- */
 
+/* Whether the fd is now ready for the events reported. An io_uring backend reports the readiness
+ * of the kernel's wake-up, which a callback may have consumed since: epoll checks again, and
+ * reports nothing (docs/io_uring.md). The driver recognises a divergence that starts there. */
+#define FZ_NOT_READY "(not ready)"
+
+static inline int fz_io_ready(int fd, int revents) {
+  struct pollfd p = {
+      fd, (short)((revents & EV_READ ? POLLIN : 0) | (revents & EV_WRITE ? POLLOUT : 0)), 0};
+  if (!p.events) return 1;
+  return poll(&p, 1, 0) == 1 && (p.revents & (p.events | POLLERR | POLLHUP | POLLNVAL));
+}
+
 /* Every watcher's callback: one trace line, the watcher's operations for this call, and the
  * budget. */
 static inline void fz_callback(struct ev_loop *loop, ev_watcher *watcher, int revents) {
@@ -1241,7 +1267,9 @@ static inline void fz_callback(struct ev_loop *loop, ev_watcher *watcher, int re
   char text[96], extra[64] = "";
   x->calls++;
   fz_sync_refs();
-  if (x->type == FZ_CHILD) {
+  if (x->type == FZ_IO && !fz_io_ready(x->ev.io.fd, revents)) {
+    snprintf(extra, sizeof extra, " " FZ_NOT_READY);
+  } else if (x->type == FZ_CHILD) {
     int status = x->ev.child.rstatus;
     snprintf(extra, sizeof extra, " child #%d %s %d", fz_spawn_number(x->ev.child.rpid),
              WIFEXITED(status) ? "exit" : "status",
@@ -1255,6 +1283,10 @@ static inline void fz_callback(struct ev_loop *loop, ev_watcher *watcher, int re
     fz_print("callback limit");
     _exit(0);
   }
+  if (fz_live_loop(x->loop)) { /* before the body, which may block in a nested ev_run */
+    if (x->type == FZ_TIMER && ev_is_active(watcher)) fz_timer_regrid(x);
+    fz_track_expiry(x);
+  }
   fz.callback_depth++;
   if (fz.body && !fz.destroying) fz.body(w, x->calls);
   fz.callback_depth--;
@@ -1262,8 +1294,6 @@ static inline void fz_callback(struct ev_loop *loop, ev_watcher *watcher, int re
     fz_print("w%d budget spent", w);
     fz_stop_watcher(x);
   }
-  if (x->type == FZ_TIMER && ev_is_active(watcher) && fz_live_loop(x->loop)) fz_timer_regrid(x);
-  if (fz_live_loop(x->loop)) fz_track_expiry(x);
 }
 
 /* The program's fds at fixed numbers, non-blocking. */
@@ -1305,6 +1335,7 @@ static inline void fz_begin(void (*body)(int w, int call), void (*fork_block)(in
     fz_print("no default loop");
     _exit(99);
   }
+  fz.wakes[L0] = 1; /* the default loop watches SIGCHLD */
   fz.base = ev_time();
   fz_reserve_alone(0);
 }
