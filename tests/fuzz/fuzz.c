@@ -395,7 +395,7 @@ static void declare_watcher(int w) {
   static const int type_weights[] = {0, 26, 20, 7, 8, 4, 6, 5, 5, 3, 3, 8, 4, -1};
   int type, l;
   do {
-    type = weighted(type_weights);
+    type = gen.loops[L2] && chance(15) ? FZ_EMBED : weighted(type_weights);
     l = type == FZ_CHILD ? L0 : random_loop();
   } while (type == FZ_EMBED && (!gen.loops[L2] || l == L2));
   int budget = chance(70) ? between(1, 3) : between(4, 8);
@@ -455,55 +455,36 @@ static void fork_child(int block, int call) {
 }
 
 static void random_op(int block, int call, enum context where) {
-  enum {
-    START,
-    STOP,
-    SET,
-    AGAIN,
-    FEED,
-    INVOKE,
-    CLEAR,
-    PRIORITY,
-    UNREF,
-    STATE,
-    REMAINING,
-    SEND,
-    SEND_THREAD,
-    SEND_AT,
-    SWEEP,
-    CHILD_PID,
-    WRITE,
-    READ,
-    FILL,
-    DRAIN,
-    SHUTDOWN,
-    WRITE_AT,
-    RAISE,
-    FEED_SIGNAL,
-    FEED_SIGNAL_EVENT,
-    KILL_AT,
-    RUN,
-    BREAK,
-    NOW_UPDATE,
-    LOOP_FORK,
-    SUSPEND,
-    PENDING,
-    INVOKE_PENDING,
-    VERIFY,
-    PROCESS_FORK,
-    SPAWN,
-    SLEEP,
-    ONCE,
-    IO_SET,
+  /* clang-format off */
+  enum kind {
+    START, STOP, SET, AGAIN, FEED, INVOKE, CLEAR, PRIORITY, UNREF, STATE, REMAINING, SEND,
+    SEND_THREAD, SEND_AT, SWEEP, CHILD_PID, IO_SET, WRITE, READ, FILL, DRAIN, SHUTDOWN, WRITE_AT,
+    RAISE, FEED_SIGNAL, FEED_SIGNAL_EVENT, KILL_AT, FEED_FD, RUN, BREAK, NOW_UPDATE, LOOP_FORK,
+    SUSPEND, PENDING, INVOKE_PENDING, PENDING_HOOK, VERIFY, PROCESS_FORK, SPAWN, SLEEP, ONCE,
+    KINDS
   };
-  static const int weights[][IO_SET + 2] = {
-      [IN_MAIN] = {12, 6, 3, 3, 4, 1, 2, 1, 1, 3, 1, 4, 1, 2, 1, 2, 10, 5, 1, 2,
-                   1,  3, 4, 1, 1, 2, 6, 1, 1, 1, 1, 2, 1, 1, 2, 2, 1,  2, 2, -1},
-      [IN_CALLBACK] = {10, 8, 3, 3, 4, 1, 2, 1, 1, 3, 1, 4, 1, 1, 1, 1, 10, 6, 1, 2,
-                       1,  1, 4, 1, 1, 1, 3, 4, 1, 1, 1, 2, 1, 1, 1, 1, 1,  2, 2, -1},
-      [IN_CHILD] = {4, 4, 1, 1, 2, 0, 1, 0, 0, 3, 1, 2, 0, 0, 0, 0, 6, 6, 0, 2,
-                    1, 0, 2, 1, 1, 0, 0, 0, 1, 0, 0, 2, 0, 1, 0, 0, 0, 1, 1, -1},
+  /* How likely each kind is in the main block, in a callback, in a forked child. */
+#define W(kind, in_main, in_callback, in_child) \
+  [IN_MAIN][kind] = in_main, [IN_CALLBACK][kind] = in_callback, [IN_CHILD][kind] = in_child
+  static const int weights[3][KINDS + 1] = {
+    W(START, 12, 10, 4),      W(STOP, 6, 8, 4),           W(SET, 3, 3, 1),
+    W(AGAIN, 3, 3, 1),        W(FEED, 4, 4, 2),           W(INVOKE, 1, 1, 0),
+    W(CLEAR, 2, 2, 1),        W(PRIORITY, 1, 1, 0),       W(UNREF, 1, 1, 0),
+    W(STATE, 3, 3, 3),        W(REMAINING, 1, 1, 1),      W(SEND, 4, 4, 2),
+    W(SEND_THREAD, 1, 1, 0),  W(SEND_AT, 2, 1, 0),        W(SWEEP, 1, 1, 0),
+    W(CHILD_PID, 2, 1, 0),    W(IO_SET, 2, 2, 1),         W(WRITE, 10, 10, 6),
+    W(READ, 5, 6, 6),         W(FILL, 1, 1, 0),           W(DRAIN, 2, 2, 2),
+    W(SHUTDOWN, 1, 1, 1),     W(WRITE_AT, 3, 1, 0),       W(RAISE, 4, 4, 2),
+    W(FEED_SIGNAL, 1, 1, 1),  W(FEED_SIGNAL_EVENT, 1, 1, 1), W(KILL_AT, 2, 1, 0),
+    W(FEED_FD, 2, 2, 1),      W(RUN, 6, 3, 0),            W(BREAK, 1, 4, 0),
+    W(NOW_UPDATE, 1, 1, 1),   W(LOOP_FORK, 1, 1, 0),      W(SUSPEND, 1, 1, 0),
+    W(PENDING, 2, 2, 2),      W(INVOKE_PENDING, 1, 1, 0), W(PENDING_HOOK, 1, 1, 0),
+    W(VERIFY, 1, 1, 1),       W(PROCESS_FORK, 2, 1, 0),   W(SPAWN, 2, 1, 0),
+    W(SLEEP, 1, 1, 0),        W(ONCE, 2, 2, 1),
+    [IN_MAIN][KINDS] = -1,    [IN_CALLBACK][KINDS] = -1,  [IN_CHILD][KINDS] = -1,
   };
+#undef W
+  /* clang-format on */
   for (int attempt = 0; attempt < 20; ++attempt) {
     int w = random_watcher(FZ_NONE), kind = weighted(weights[where]);
     switch (kind) {
@@ -617,6 +598,13 @@ static void random_op(int block, int call, enum context where) {
         return;
       case INVOKE_PENDING:
         emit(block, call, "invoke_pending", random_loop());
+        return;
+      case PENDING_HOOK:
+        emit(block, call, "pending_hook", random_loop(), chance(70));
+        return;
+      case FEED_FD:
+        emit(block, call, "feed_fd", random_loop(), below(FZ_FDS),
+             (int[]){EV_READ, EV_WRITE, EV_READ | EV_WRITE}[below(3)]);
         return;
       case VERIFY:
         emit(block, call, "verify", random_loop());

@@ -22,6 +22,12 @@ CFLAGS = ["-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-pthread"]
 SLOW_TICK_FACTOR = 4  # a divergence must persist with ticks this much longer
 UNSTEERED = "timing not guaranteed"  # FZ_UNSTEERED in fz_runtime.h
 NOT_READY = "(not ready)"  # FZ_NOT_READY in fz_runtime.h
+# Causes of divergences reported in findings/ and not fixed yet, each with the loop flag that
+# takes the cause away: a divergence that disappears when both sides run with that flag is
+# set aside as known. Remove an entry when its findings are fixed.
+KNOWN_CAUSES = [
+    ("timerfd", 0x00800000),  # EVFLAG_NOTIMERFD: timerfd-poll-order, timerfd-embed-sweep
+]
 
 
 def log(*words):
@@ -76,7 +82,6 @@ class Fuzzer:
 
     def run_one(self, binary, flags, program, tick=None):
         """Runs one program (text) and returns its trace plus how it ended."""
-        key = (binary, flags, program, tick)
         env = dict(os.environ, LIBEV_FLAGS=flags, FUZZ_TICK_MS=str(tick or self.tick))
         env.pop("EVRING_BACKEND", None)
         try:
@@ -113,10 +118,9 @@ class Fuzzer:
 
     # ---- judging a divergence --------------------------------------------------------------
 
-    def outputs(self, program, backend, runs, tick=None, libev_flags=None):
+    def outputs(self, program, backend, runs, tick=None):
         """The outputs of `runs` runs of each side, all run at once: (libev set, evring set)."""
-        jobs = [(self.libev, libev_flags or backend.libev)] * runs + \
-            [(self.evring, backend.evring)] * runs
+        jobs = [(self.libev, backend.libev)] * runs + [(self.evring, backend.evring)] * runs
         with ThreadPoolExecutor(len(jobs)) as pool:
             done = list(pool.map(lambda job: self.run_one(job[0], job[1], program, tick), jobs))
         return set(done[:runs]), set(done[runs:])
@@ -125,8 +129,8 @@ class Fuzzer:
         """Why libev and evring differ on this program: 'divergence' (a real one), or a reason
         to set it aside: 'libev-unstable', 'libev-failed', 'same' (did not happen again),
         'unsteered' (after a timed event the runtime could not place, see fz_runtime.h),
-        'timing' (gone with longer ticks), 'io_uring-documented'; 'evring-unstable' when libev
-        prints the same thing every time and evring does not."""
+        'timing' (gone with longer ticks), 'io_uring-documented', 'known-CAUSE' (KNOWN_CAUSES);
+        'evring-unstable' when libev prints the same thing every time and evring does not."""
         libev, evring = self.outputs(program, backend, runs)
         if len(libev) != 1:
             return "libev-unstable", None, None
@@ -147,6 +151,11 @@ class Fuzzer:
         evring = evring.pop()
         if backend.cross and wake_time_readiness(libev, evring):
             return "io_uring-documented", libev, evring
+        for cause, flag in KNOWN_CAUSES:
+            avoided = Backend("%d/%d" % (int(backend.libev) | flag, int(backend.evring) | flag))
+            without_libev, without_evring = self.outputs(program, avoided, 2)
+            if len(without_libev) == 1 and without_evring == without_libev:
+                return "known-" + cause, libev, evring
         return "divergence", libev, evring
 
     def diverges(self, program, backend):
@@ -308,7 +317,11 @@ class Fuzzer:
         libev_again, evring_again = self.outputs(program, backend, 1)
         if libev_again == evring_again:
             return "flaky"  # the batch's runs differ, these do not
-        return self.judge(program, backend)[0]
+        verdict = self.judge(program, backend)[0]
+        if verdict in ("divergence", "evring-unstable") and \
+                self.judge(program, backend)[0] != verdict:
+            return "flaky"  # a loaded machine can fool one judgement, rarely two
+        return verdict
 
     def report(self, backends, stats, seconds):
         log("fuzz: %.0f s, first seed %d, tick %g ms, %d programs at once per side and backend" % (

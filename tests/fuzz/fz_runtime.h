@@ -96,6 +96,8 @@
   X(suspend, "L")            \
   X(pending, "L")            \
   X(invoke_pending, "L")     \
+  X(pending_hook, "Ln")      \
+  X(feed_fd, "Lfe")          \
   X(verify, "L")             \
   X(destroy, "L")            \
   X(process_fork, "c")       \
@@ -591,12 +593,15 @@ static inline void fz_embed(int w, int l, int budget, int other, int automatic) 
 }
 
 /* L1: ev_loop_new(0); L2: a loop that can be embedded: the default loop's backend if it can,
- * else epoll (EVFLAG_NOENV: LIBEV_FLAGS may name a backend that cannot be embedded). */
+ * else epoll (EVFLAG_NOENV: LIBEV_FLAGS may name a backend that cannot be embedded; its other
+ * flags, such as EVFLAG_NOTIMERFD, apply). */
 static inline void fz_loop(int l) {
-  if ((l != L1 && l != L2) || fz.loops[l] || fz.in_child || fz.destroying) return;
+  if ((l != L1 && l != L2) || fz.loops[l] || !fz.loops[L0] || fz.in_child || fz.destroying) return;
   unsigned backend = ev_backend(fz.loops[L0]);
   if (!(backend & ev_embeddable_backends())) backend = EVBACKEND_EPOLL;
-  fz.loops[l] = ev_loop_new(l == L1 ? 0 : EVFLAG_NOENV | backend);
+  const char *env = getenv("LIBEV_FLAGS");
+  unsigned flags = (env ? (unsigned)strtoul(env, NULL, 0) : 0) & ~(unsigned)EVBACKEND_MASK;
+  fz.loops[l] = ev_loop_new(l == L1 ? 0 : EVFLAG_NOENV | flags | backend);
   fz_print("loop L%d%s", l, fz.loops[l] ? "" : " -> failed");
 }
 
@@ -1113,6 +1118,30 @@ static inline void fz_invoke_pending(int l) {
   if (!loop) return;
   fz_print("invoke_pending L%d", l);
   ev_invoke_pending(loop);
+}
+
+/* The hook of pending_hook: traces each call (once per iteration), then invokes as libev does. */
+static inline void fz_invoke_hook(struct ev_loop *loop) {
+  int l = 0;
+  while (l < FZ_LOOPS - 1 && fz.loops[l] != loop) ++l;
+  fz_print("L%d invoke hook: %u pending", l, ev_pending_count(loop));
+  ev_invoke_pending(loop);
+}
+
+/* ev_set_invoke_pending_cb: the tracing hook (on) or libev's own ev_invoke_pending. */
+static inline void fz_pending_hook(int l, int on) {
+  struct ev_loop *loop = fz_live_loop(l);
+  if (!loop) return;
+  fz_print("pending_hook L%d %d", l, !!on);
+  ev_set_invoke_pending_cb(loop, on ? fz_invoke_hook : ev_invoke_pending);
+}
+
+static inline void fz_feed_fd(int l, int f, int revents) {
+  struct ev_loop *loop = fz_live_loop(l);
+  if (!loop || !fz_valid_fd(f)) return;
+  char text[96];
+  fz_print("feed_fd L%d F%d %s", l, f, fz_events_text(text, sizeof text, revents, "", "|"));
+  ev_feed_fd_event(loop, FZ_FD_BASE + f, revents);
 }
 
 static inline void fz_verify(int l) {

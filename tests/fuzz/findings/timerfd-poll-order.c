@@ -1,4 +1,4 @@
-/* fz_poll_periodic_order: on the poll backend, the order of two ready fds' callbacks after a third
+/* fz_timerfd_poll_order: on the poll backend, the order of two ready fds' callbacks after a third
  * fd's watcher stops, in a loop that has started a periodic. libev registers a wall-clock timerfd
  * with the loop's first periodic; poll lists it after the fds watched before, and removing an fd
  * moves the last entry into its slot. Found by tests/fuzz (seeds 1775, 7064); see
