@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 /* ---- the operation table -------------------------------------------------------------------- */
@@ -747,6 +748,8 @@ static int batch(uint64_t first, uint64_t count, int jobs) {
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
   signal(SIGTERM, stop_batch); /* kill the programs still running, then exit */
+  prctl(PR_SET_PDEATHSIG, SIGTERM); /* and so when the driver dies */
+  if (getppid() == 1) return 1;
   uint64_t next = first, end = first + count;
   for (int running = 0; !batch_stopped;) {
     for (int i = 0; i < jobs && next < end; ++i)
