@@ -316,7 +316,10 @@ class Fuzzer:
         program = self.program_of(seed)
         libev_again, evring_again = self.outputs(program, backend, 1)
         if libev_again == evring_again:
-            return "flaky"  # the batch's runs differ, these do not
+            # The batch's runs differ, these do not: which side printed something else then?
+            again = batch_digest(libev_again.pop())
+            return "flaky-" + "-".join(side for side, run in (("libev", libev), ("evring", evring))
+                                       if run[0] != again)
         verdict = self.judge(program, backend)[0]
         if verdict in ("divergence", "evring-unstable") and \
                 self.judge(program, backend)[0] != verdict:
@@ -355,6 +358,17 @@ class Fuzzer:
             verdict, c_check = self.write_finding(name, minimal, backend, "seed %d minimised" % seed)
             log("  seed %d LIBEV_FLAGS %s: minimised to %d lines (%s; %s): %s/findings/%s.*" % (
                 seed, backend.text, len(minimal.splitlines()), verdict, c_check, self.work, name))
+
+
+def batch_digest(output):
+    """The digest `fuzz batch` prints for a run whose output (plus the line saying how it
+    ended, as run_one returns it) is this: FNV-1a 64 of the trace, then of how it ended."""
+    ended = output.rstrip("\n").rpartition("\n")[2]
+    trace = output[:len(output) - len(ended) - 1]
+    digest = 0xcbf29ce484222325
+    for byte in (trace + ended).encode():
+        digest = ((digest ^ byte) * 0x100000001b3) & 0xffffffffffffffff
+    return "%016x" % digest
 
 
 def read_known(path):
