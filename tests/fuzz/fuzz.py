@@ -257,8 +257,13 @@ class Fuzzer:
                                         ("evring", self.evring, backend.evring)):
                 processes.append(self.start_batch(binary, flags, first, count, results,
                                                   (backend.text, side)))
-        running = len(processes)
-        while running:
+        running, judging = len(processes), []
+        # Mismatches are judged one at a time, beside the batches, which go on meanwhile.
+        judge = ThreadPoolExecutor(1)
+        while running or judging:
+            for item in [item for item in judging if item[3].done()]:
+                judging.remove(item)
+                self.record(stats, findings, *item[:3], item[3].result())
             elapsed = time.monotonic() - started
             if args.seconds and elapsed >= args.seconds:
                 break
@@ -279,33 +284,43 @@ class Fuzzer:
                 continue
             runs = {side: (digest, ended), other[0]: other[1:]}
             backend = next(b for b in backends if b.text == name)
-            reason = self.compare(seed, backend, runs["libev"], runs["evring"])
-            stat = stats[name]
-            stat["done"] += 1
-            if reason == "same":
-                stat["passed"] += 1
-            elif reason in ("divergence", "evring-unstable") and (name, seed) in self.known:
-                stat["set_aside"]["known"] = stat["set_aside"].get("known", 0) + 1
-                log("known divergence: seed %d LIBEV_FLAGS %s, %s" % (
-                    seed, name, self.known[(name, seed)]))
-            elif reason in ("divergence", "evring-unstable"):
-                stat["failed"] += 1
-                findings.append((seed, backend, reason))
-                log("DIVERGENCE seed %d LIBEV_FLAGS %s: %s" % (seed, name, reason))
+            if runs["libev"] == runs["evring"] or runs["libev"][1] != "exit:0":
+                self.record(stats, findings, name, seed, backend,
+                            self.compare(seed, backend, runs["libev"], runs["evring"]))
             else:
-                stat["set_aside"][reason] = stat["set_aside"].get(reason, 0) + 1
-                with open(os.path.join(self.work, "set-aside.txt"), "a") as out:
-                    out.write("%d %s %s\n" % (seed, name, reason))
+                judging.append((name, seed, backend, judge.submit(
+                    self.compare, seed, backend, runs["libev"], runs["evring"])))
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait()
+        for name, seed, backend, future in judging:  # begun before the time was up
+            self.record(stats, findings, name, seed, backend, future.result())
+        judge.shutdown()
         self.report(backends, stats, time.monotonic() - started)
         self.minimise_findings(findings)
         passed = sum(s["passed"] for s in stats.values())
         failed = sum(s["failed"] for s in stats.values())
         log("fuzz: %d passed, %d failed" % (passed, failed))
         return failed == 0
+
+    def record(self, stats, findings, name, seed, backend, reason):
+        stat = stats[name]
+        stat["done"] += 1
+        if reason == "same":
+            stat["passed"] += 1
+        elif reason in ("divergence", "evring-unstable") and (name, seed) in self.known:
+            stat["set_aside"]["known"] = stat["set_aside"].get("known", 0) + 1
+            log("known divergence: seed %d LIBEV_FLAGS %s, %s" % (
+                seed, name, self.known[(name, seed)]))
+        elif reason in ("divergence", "evring-unstable"):
+            stat["failed"] += 1
+            findings.append((seed, backend, reason))
+            log("DIVERGENCE seed %d LIBEV_FLAGS %s: %s" % (seed, name, reason))
+        else:
+            stat["set_aside"][reason] = stat["set_aside"].get(reason, 0) + 1
+            with open(os.path.join(self.work, "set-aside.txt"), "a") as out:
+                out.write("%d %s %s\n" % (seed, name, reason))
 
     def compare(self, seed, backend, libev, evring):
         """The verdict on one program from its batch runs: 'same', or judge()'s."""

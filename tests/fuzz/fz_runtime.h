@@ -21,7 +21,8 @@
  *    (FZ_FD_BASE and up, never closed), so select's fd order is the same for libev and evring.
  *  - Every watcher has a budget of callbacks, after which it is stopped; the whole program has a
  *    budget of FZ_MAX_CALLS callbacks. A program that would block forever ends at its deadline,
- *    one tick after the last reserved one (SIGALRM prints "deadline" and exits).
+ *    one tick after the last reserved one (SIGALRM prints "deadline" and exits), and at the
+ *    latest a quarter tick after tick FZ_MAX_PROGRAM_TICKS.
  * Each trace line is one write(2) to stdout, so forked children's lines land in order. */
 #ifndef FZ_RUNTIME_H
 #define FZ_RUNTIME_H
@@ -114,6 +115,7 @@ enum { c0, c1, c2, c3, c4, c5, c6, c7, FZ_FORK_BLOCKS };
 #define FZ_FD_BASE 100
 #define FZ_MAX_TICKS 4096
 #define FZ_MAX_CALLS 300
+#define FZ_MAX_PROGRAM_TICKS 80 /* no deadline later than this: cycles of restarts end there */
 #define FZ_MAX_RUN_DEPTH 3
 #define FZ_MAX_SPAWNS 16
 
@@ -156,7 +158,7 @@ static struct {
     int recipe; /* how a timer's expiry was computed (see "Timers") */
     double now; /* that loop's ev_now when the timer started */
   } slots[FZ_MAX_TICKS];
-  int deadline;
+  double deadline; /* in ticks */
   int in_child;
   char prefix[16];
   int callback_depth, run_depth, calls, destroying, onces;
@@ -271,8 +273,9 @@ static inline void fz_arm_deadline(void) {
 }
 
 static inline void fz_extend_deadline(int tick) {
-  if (tick + 1 <= fz.deadline) return;
-  fz.deadline = tick + 1;
+  if (tick + 1 <= fz.deadline || fz.deadline > FZ_MAX_PROGRAM_TICKS) return;
+  /* a quarter tick after the last: between whole ticks and the half ticks of periodics */
+  fz.deadline = tick + 1 > FZ_MAX_PROGRAM_TICKS ? FZ_MAX_PROGRAM_TICKS + 0.25 : tick + 1;
   fz_arm_deadline();
 }
 
