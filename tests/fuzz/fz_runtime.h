@@ -808,6 +808,8 @@ static inline void fz_clear(int w) {
   int revents = ev_clear_pending(fz_loop_of(x), &x->ev.w);
   fz_print("clear w%d -> %s", w, fz_events_text(text, sizeof text, revents, "", "|"));
   fz_sync_refs();
+  /* a repeating timer's callback would have put its next expiry on a tick of its own */
+  if (x->type == FZ_TIMER && (revents & EV_TIMER) && ev_is_active(&x->ev.w)) fz_timer_regrid(x);
 }
 
 static inline void fz_priority(int w, int priority) {
