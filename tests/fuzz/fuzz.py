@@ -279,14 +279,17 @@ class Fuzzer:
             for side, binary, flags in (("libev", self.libev, backend.libev),
                                         ("evring", self.evring, backend.evring)):
                 processes.append(self.start_batch(binary, flags, first, count, results,
-                                                  (backend.text, side)))
-        running, judging = len(processes), []
-        # Mismatches are judged one at a time, beside the batches, which go on meanwhile.
-        judge = ThreadPoolExecutor(1)
+                                                  (side, backend.text)))
+        running, judging = len(processes), {}
+        # Mismatches are judged beside the batches, which go on meanwhile; a verdict comes back
+        # through the results queue as (("judged", name), seed, backend, reason).
+        judge = ThreadPoolExecutor(2)
+
+        def judged(name, seed, backend, future):
+            if not future.cancelled():
+                results.put((("judged", name), seed, backend, future.result()))
+
         while running or judging:
-            for item in [item for item in judging if item[3].done()]:
-                judging.remove(item)
-                self.record(stats, findings, *item[:3], item[3].result())
             elapsed = time.monotonic() - started
             if args.seconds and elapsed >= args.seconds:
                 break
@@ -295,31 +298,42 @@ class Fuzzer:
                 log("[%4.0f s] %s" % (elapsed, ", ".join("%s %d/%d" % (
                     b.text, stats[b.text]["passed"], stats[b.text]["failed"]) for b in backends)))
             try:
-                (name, side), seed, digest, ended = results.get(timeout=1)
+                (side, name), seed, digest, ended = results.get(timeout=1)
             except queue.Empty:
                 continue
-            if seed is None:
+            if side == "judged":
+                del judging[(name, seed)]
+                self.record(stats, findings, name, seed, digest, ended)
+            elif seed is None:
                 running -= 1
-                continue
-            other = pending.pop((name, seed), None)
-            if other is None:
+            elif (name, seed) not in pending:
                 pending[(name, seed)] = (side, digest, ended)
-                continue
-            runs = {side: (digest, ended), other[0]: other[1:]}
-            backend = next(b for b in backends if b.text == name)
-            if runs["libev"] == runs["evring"] or runs["libev"][1] != "exit:0":
-                self.record(stats, findings, name, seed, backend,
-                            self.compare(seed, backend, runs["libev"], runs["evring"]))
             else:
-                judging.append((name, seed, backend, judge.submit(
-                    self.compare, seed, backend, runs["libev"], runs["evring"])))
+                other = pending.pop((name, seed))
+                runs = {side: (digest, ended), other[0]: other[1:]}
+                backend = next(b for b in backends if b.text == name)
+                if runs["libev"] == runs["evring"] or runs["libev"][1] != "exit:0":
+                    self.record(stats, findings, name, seed, backend,
+                                self.compare(seed, backend, runs["libev"], runs["evring"]))
+                else:
+                    future = judge.submit(self.compare, seed, backend, runs["libev"],
+                                          runs["evring"])
+                    judging[(name, seed)] = future
+                    future.add_done_callback(
+                        lambda done, name=name, seed=seed, backend=backend:
+                        judged(name, seed, backend, done))
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait()
-        for name, seed, backend, future in judging:  # begun before the time was up
-            self.record(stats, findings, name, seed, backend, future.result())
+        # Verdicts begun before the time was up are waited for; the others are dropped.
+        for future in judging.values():
+            future.cancel()
         judge.shutdown()
+        while not results.empty():
+            (side, name), seed, backend, reason = results.get()
+            if side == "judged":
+                self.record(stats, findings, name, seed, backend, reason)
         self.report(backends, stats, time.monotonic() - started)
         self.minimise_findings(findings)
         passed = sum(s["passed"] for s in stats.values())
