@@ -342,7 +342,6 @@ static inline struct fz_watcher *fz_get(int w) {
 }
 
 static inline void fz_callback(struct ev_loop *loop, ev_watcher *watcher, int revents);
-static inline void fz_stop(int w);
 
 /* Timers. A timer due later (a > 0) expires on a whole tick: when it starts after ev_timer_set
  * (x->fresh), it is set again just before, to the first free tick at least `a` ticks ahead. A
@@ -911,9 +910,9 @@ static inline void *fz_timed_main(void *arg) {
   return NULL;
 }
 
-/* Starts a thread for the action, at tick now+delay (delay <= 0: at once). The thread blocks
- * every signal, so that signals go to the loop's thread. Returns the thread (detached unless
- * join is set, then joined). */
+/* Starts a thread for the action, at a tick of its own from now+delay on (delay <= 0: at once,
+ * and the thread is joined). The thread blocks every signal, so that signals go to the loop's
+ * thread. */
 static inline void fz_thread(enum fz_action action, int delay, int loop, int a, int b,
                              ev_async *async) {
   struct fz_timed *t = (struct fz_timed *)calloc(1, sizeof *t);
