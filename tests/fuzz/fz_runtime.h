@@ -446,8 +446,8 @@ static inline void fz_timer_again(struct fz_watcher *x) {
   x->ev.timer.repeat = x->b * fz.tick;
 }
 
-/* The deadline stays after the next expiry of an active timer or periodic (which may not be
- * on a reserved tick: a timer resumed by ev_timer_start, or restarted by ev_timer_again). */
+/* The deadline stays after the next expiry of an active timer (which may not be on a reserved
+ * tick: a resumed one) or periodic (half ticks are not reserved). */
 static inline void fz_track_expiry(struct fz_watcher *x) {
   struct ev_loop *loop = fz_loop_of(x);
   if (!ev_is_active(&x->ev.w)) return;
