@@ -8,6 +8,7 @@ import difflib
 import hashlib
 import os
 import queue
+import re
 import shlex
 import subprocess
 import sys
@@ -437,12 +438,15 @@ def read_known(path):
 
 def wake_time_readiness(libev, evring):
     """Whether evring's trace departs from libev's with an io callback for an fd that is not
-    ready: io_uring reports the readiness of the kernel's wake-up, which the program consumed
-    since (docs/io_uring.md, "differences"); epoll checks again."""
-    for libev_line, evring_line in zip(libev.splitlines(), evring.splitlines()):
-        if libev_line != evring_line:
-            return evring_line.endswith(NOT_READY)
-    return False
+    ready (the first callback from where they differ): io_uring reports the readiness of the
+    kernel's wake-up, which the program consumed since (docs/io_uring.md, "differences");
+    epoll checks again."""
+    libev_lines, evring_lines = libev.splitlines(), evring.splitlines()
+    first = next((i for i, (a, b) in enumerate(zip(libev_lines, evring_lines)) if a != b),
+                 min(len(libev_lines), len(evring_lines)))
+    callback = re.compile(r"^(c\| )*w[0-9]+ \S+ L[0-9] i[0-9]+ ")
+    return next((line.endswith(NOT_READY) for line in evring_lines[first:]
+                 if callback.match(line)), False)
 
 
 def pkg_config(option):
