@@ -130,11 +130,6 @@ class Fuzzer:
                          [(self.evring, backend.evring)] * runs, program, tick)
         return set(done[:runs]), set(done[runs:])
 
-    def stable(self, binary, flags, program, runs=2):
-        """The output of `runs` runs of a program that prints the same thing each time."""
-        done = set(self.runs([(binary, flags)] * runs, program))
-        return done.pop() if len(done) == 1 else None
-
     def judge(self, program, backend, runs=3, slow_check=True):
         """Why libev and evring differ on this program: 'divergence' (a real one), or a reason
         to set it aside: 'libev-unstable', 'libev-failed', 'same' (did not happen again),
@@ -166,11 +161,7 @@ class Fuzzer:
                 return "timing", libev, None
             return "evring-unstable", libev, sorted(evring - seen)[0]
         evring = evring.pop()
-        if backend.cross and (wake_time_readiness(libev, evring) or self.stable(
-                self.libev, backend.evring, program) == evring):
-            # evring's trace departs with an io callback for an fd that is not ready, or
-            # libev's own backend of that kind prints what evring prints: the readiness of the
-            # kernel's wake-up (docs/io_uring.md, "differences")
+        if backend.cross and wake_time_readiness(libev, evring):
             return "io_uring-documented", libev, evring
         for cause, flag in KNOWN_CAUSES:
             avoided = Backend("%d/%d" % (int(backend.libev) | flag, int(backend.evring) | flag))
@@ -406,11 +397,15 @@ class Fuzzer:
                     seed, backend.text))
                 continue
             self.args.max_minimise -= 1
-            name = "seed%d-%s" % (seed, backend.text.replace("/", "-"))
-            minimal = self.minimise(self.program_of(seed), backend)
-            verdict, c_check = self.write_finding(name, minimal, backend, "seed %d minimised" % seed)
-            log("  seed %d LIBEV_FLAGS %s: minimised to %d lines (%s; %s): %s/findings/%s.*" % (
-                seed, backend.text, len(minimal.splitlines()), verdict, c_check, self.work, name))
+            self.minimise_finding(self.program_of(seed), backend, "seed%d" % seed)
+
+    def minimise_finding(self, program, backend, name):
+        """Minimises a divergence and writes it to work/findings/NAME-BACKEND.*."""
+        name += "-" + backend.text.replace("/", "-")
+        minimal = self.minimise(program, backend)
+        verdict, c_check = self.write_finding(name, minimal, backend, "minimised")
+        log("  %s: minimised to %d lines (%s; %s): %s/findings/%s.*" % (
+            name, len(minimal.splitlines()), verdict, c_check, self.work, name))
 
 
 def batch_digest(output):
@@ -437,16 +432,16 @@ def read_known(path):
 
 
 def wake_time_readiness(libev, evring):
-    """Whether evring's trace departs from libev's with an io callback for an fd that is not
-    ready (the first callback from where they differ): io_uring reports the readiness of the
-    kernel's wake-up, which the program consumed since (docs/io_uring.md, "differences");
-    epoll checks again."""
+    """Whether the first io callback in evring's trace from where it departs from libev's is
+    for an fd that was not ready after the poll: io_uring reports the readiness of the kernel's
+    wake-up, which the program consumed since (docs/io_uring.md, "differences"); epoll checks
+    again."""
     libev_lines, evring_lines = libev.splitlines(), evring.splitlines()
     first = next((i for i, (a, b) in enumerate(zip(libev_lines, evring_lines)) if a != b),
                  min(len(libev_lines), len(evring_lines)))
-    callback = re.compile(r"^(c\| )*w[0-9]+ \S+ L[0-9] i[0-9]+ ")
+    io_callback = re.compile(r"^(c\| )*w[0-9]+ [A-Z|]*(READ|WRITE)[A-Z|]* L[0-9] i[0-9]+ ")
     return next((line.endswith(NOT_READY) for line in evring_lines[first:]
-                 if callback.match(line)), False)
+                 if io_callback.match(line)), False)
 
 
 def pkg_config(option):
@@ -489,20 +484,17 @@ def main():
     fuzzer = Fuzzer(args)
     fuzzer.build()
     if args.reproduce is not None or args.program:
+        if args.program:
+            program = open(args.program).read()
+            name = "program-" + hashlib.sha1(program.encode()).hexdigest()[:8]
+        else:
+            program, name = fuzzer.program_of(args.reproduce), "seed%d" % args.reproduce
         ok = True
         for backend in map(Backend, args.backends.split()):
-            program = fuzzer.program_of(args.reproduce) if args.program is None else \
-                open(args.program).read()
-            verdict, libev, evring = fuzzer.judge(program, backend)
+            verdict = fuzzer.judge(program, backend)[0]
             log("LIBEV_FLAGS %s: %s" % (backend.text, verdict))
             if verdict == "divergence" and not args.no_minimise:
-                name = "seed%s-%s" % (args.reproduce if args.program is None else
-                                      hashlib.sha1(program.encode()).hexdigest()[:8],
-                                      backend.text.replace("/", "-"))
-                minimal = fuzzer.minimise(program, backend)
-                verdict, c_check = fuzzer.write_finding(name, minimal, backend, "minimised")
-                log("  minimised to %d lines (%s; %s): %s/findings/%s.*" % (
-                    len(minimal.splitlines()), verdict, c_check, fuzzer.work, name))
+                fuzzer.minimise_finding(program, backend, name)
             ok = ok and verdict != "divergence"
         return 0 if ok else 1
     if args.first is None:

@@ -1280,16 +1280,32 @@ static inline void fz_once(int l, int f, int events, int timeout) {
 
 /* ---- callbacks, begin and end --------------------------------------------------------------- */
 
-/* Whether the fd is now ready for the events reported. An io_uring backend reports the readiness
- * of the kernel's wake-up, which a callback may have consumed since: epoll checks again, and
- * reports nothing (docs/io_uring.md). The driver recognises a divergence that starts there. */
+/* The program's fds as poll(2) saw them at the first callback of the loop's current iteration,
+ * that is right after the backend's poll, before any callback consumed anything. An io_uring
+ * backend reports the readiness of the kernel's wake-up, which the program may have consumed
+ * before that poll: epoll checks again and reports nothing (docs/io_uring.md). Such an event is
+ * marked FZ_NOT_READY in the trace; the driver recognises a divergence that starts there. */
 #define FZ_NOT_READY "(not ready)"
 
-static inline int fz_io_ready(int fd, int revents) {
-  struct pollfd p = {
-      fd, (short)((revents & EV_READ ? POLLIN : 0) | (revents & EV_WRITE ? POLLOUT : 0)), 0};
-  if (!p.events) return 1;
-  return poll(&p, 1, 0) == 1 && (p.revents & (p.events | POLLERR | POLLHUP | POLLNVAL));
+static struct {
+  unsigned iteration[FZ_LOOPS];
+  short revents[FZ_LOOPS][FZ_FDS];
+} fz_after_poll;
+
+static inline void fz_note_poll(int l, struct ev_loop *loop) {
+  if (fz_after_poll.iteration[l] == ev_iteration(loop) + 1) return;
+  fz_after_poll.iteration[l] = ev_iteration(loop) + 1; /* 0: never */
+  struct pollfd fds[FZ_FDS];
+  for (int f = 0; f < FZ_FDS; ++f) fds[f] = (struct pollfd){FZ_FD_BASE + f, POLLIN | POLLOUT, 0};
+  poll(fds, FZ_FDS, 0);
+  for (int f = 0; f < FZ_FDS; ++f) fz_after_poll.revents[l][f] = fds[f].revents;
+}
+
+static inline int fz_was_ready(int l, int fd, int revents) {
+  short wanted = (short)((revents & EV_READ ? POLLIN : 0) | (revents & EV_WRITE ? POLLOUT : 0));
+  int f = fd - FZ_FD_BASE;
+  if (!wanted || f < 0 || f >= FZ_FDS) return 1;
+  return !!(fz_after_poll.revents[l][f] & (wanted | POLLERR | POLLHUP));
 }
 
 /* Every watcher's callback: one trace line, the watcher's operations for this call, and the
@@ -1300,7 +1316,8 @@ static inline void fz_callback(struct ev_loop *loop, ev_watcher *watcher, int re
   char text[96], extra[64] = "";
   x->calls++;
   fz_sync_refs();
-  if (x->type == FZ_IO && !fz_io_ready(x->ev.io.fd, revents)) {
+  fz_note_poll(x->loop, loop);
+  if (x->type == FZ_IO && !fz_was_ready(x->loop, x->ev.io.fd, revents)) {
     snprintf(extra, sizeof extra, " " FZ_NOT_READY);
   } else if (x->type == FZ_CHILD) {
     int status = x->ev.child.rstatus;
