@@ -1097,8 +1097,16 @@ static inline void fz_now_update(int l) {
   ev_now_update(loop);
 }
 
+/* ev_loop_fork. Not for a loop that an active embed watcher embeds: its new backend fd is what
+ * evring's embed watcher goes on to watch, where libev's keeps watching the closed one (a
+ * documented difference, docs/watchers.md); forking the embedding loop forks both. */
 static inline void fz_loop_fork(int l) {
   if (l < 0 || l >= FZ_LOOPS || !fz.loops[l] || fz.destroying) return;
+  for (int i = 0; i < FZ_WATCHERS; ++i)
+    if (fz.w[i].type == FZ_EMBED && fz.w[i].a == l && ev_is_active(&fz.w[i].ev.w)) {
+      fz_print("loop_fork L%d: skip (embedded)", l);
+      return;
+    }
   fz_print("loop_fork L%d", l);
   ev_loop_fork(fz.loops[l]);
   fz.fork_marked[l] = 1;
