@@ -25,8 +25,9 @@
 //     the kernel processes next, where epoll_ctl puts such an fd behind them.
 //  E. POLL_ADD fails with -EINVAL for files io_uring cannot poll.
 //  F. A poll holds a reference to its file: left in the ring, it keeps a closed fd's file open.
-//  G. A poll update keeps the poll's file and its one-shot or multishot nature, and a multishot
-//     poll's completions after an update carry the old user_data until the update lands.
+//  G. A poll update (IORING_POLL_UPDATE_*) that finds the poll completed fails, and the
+//     completion it missed carries the old mask: reporting what epoll_ctl's MOD reports at once
+//     would take a re-arm and another enter. evring never updates a poll in place.
 //  H. The kernel does not say where a resized ring's SQ index array is.
 //  I. A SINGLE_ISSUER ring refuses other threads' submissions with -EEXIST, also a new thread
 //     that inherited an exited thread's pthread_t.
@@ -79,26 +80,6 @@ void remove_poll(ev_loop *loop, UringState &state, int fd, UringFd &uring) {
   set_idle(uring);
 }
 
-// Gives a pending one-shot poll its new mask and generation without a removal. If the poll
-// completed meanwhile, the update fails and its completion re-arms the fd.
-void update_poll(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
-  UringFd &uring = uring_fd(entry);
-  io_uring_sqe *sqe = next_sqe(loop, state);
-  prep_poll_update(sqe, user_data(kPollRequest, fd, uring.armed_generation),
-                   user_data(kPollRequest, fd, entry.generation), poll_bits(entry.registered),
-                   user_data(kUpdateRequest, fd, entry.generation));
-  if (state.features & kUringCqeSkip) skip_success(sqe);
-  set_armed(uring, UringFdState::kPolled, entry.registered, entry.generation);
-}
-
-// Never for a file that may be new, nor in edge mode (quirk G): a multishot completion tagged
-// with the old generation would be dropped, while a fresh poll reports the fd's readiness.
-bool can_update(const UringState &state, const FdEntry &entry) {
-  const UringFd &uring = uring_fd(entry);
-  return (state.features & kUringPollUpdate) && !(uring.flags & kRebind) &&
-         !((uring.armed_mask | entry.registered) & EVRING_EDGE);
-}
-
 // Takes the fd along its transitions (uring_fd.h) to what the core wants.
 void reconcile(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
   UringFd &uring = uring_fd(entry);
@@ -111,11 +92,7 @@ void reconcile(ev_loop *loop, UringState &state, int fd, FdEntry &entry) {
   }
   if (uring.state == UringFdState::kPolled) {
     if (uring.armed_generation == entry.generation) return;
-    if (entry.registered && can_update(state, entry)) {
-      update_poll(loop, state, fd, entry);
-      return;
-    }
-    remove_poll(loop, state, fd, uring);
+    remove_poll(loop, state, fd, uring);  // and a new poll: quirk G
   }
   if (!entry.registered) return;
   if (fd <= kMaxRingFd) {
@@ -177,24 +154,12 @@ __attribute__((always_inline)) inline void poll_completed(ev_loop *loop, UringSt
   }
 }
 
-// The poll had completed (with its old generation) before the update reached it.
-void update_failed(ev_loop *loop, UringState &state, const io_uring_cqe &cqe) {
-  int fd = fd_of(cqe.user_data);
-  if (fd >= loop->fds.count) return;
-  FdEntry &entry = loop->fds[fd];
-  if (ends_armed_poll(uring_fd(entry), generation_of(cqe.user_data), cqe.flags))
-    disarm_and_requeue(state, fd, entry);
-}
-
 // Inline: reap() calls it once per completion.
 __attribute__((always_inline)) inline void handle(ev_loop *loop, UringState &state,
                                                   const io_uring_cqe &cqe) {
   switch (kind_of(cqe.user_data)) {
     case kPollRequest:
       poll_completed(loop, state, cqe);
-      break;
-    case kUpdateRequest:
-      if (cqe.res < 0) update_failed(loop, state, cqe);
       break;
     case kEpollSetPoll:
       state.epoll.armed = false;
@@ -286,8 +251,8 @@ bool wait_for_news(ev_loop *loop, UringState &state, ev_tstamp timeout, ev_tstam
       continue;
     }
     if (timeout <= 0. || has_news(loop, state) || state.current.must_grow) return true;
-    // Only completions without news (quirk P) ended the wait: wait on, after re-arming polls
-    // whose update came too late.
+    // Only completions without news (quirk P) ended the wait: wait on, after re-arming what
+    // they queued.
     timeout = deadline - monotonic_now();
     if (timeout <= 0.) return true;
     flush_queued(loop, state);
@@ -326,7 +291,7 @@ void uring_destroy(ev_loop *loop) {
   loop->backend_state = nullptr;
 }
 
-// A poll (or update) keeps the file it was made for (quirk F): a new file needs a new poll.
+// A poll keeps the file it was made for (quirk F): a new file needs a new poll.
 void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask, bool new_file) {
   UringState &state = state_of(loop);
   FdEntry &entry = loop->fds[fd];

@@ -14,18 +14,17 @@ enum UringFeature : unsigned {
   kUringUsable = 1u << 0,        // rings can be created and the poll opcodes exist
   kUringExtArg = 1u << 1,        // IORING_ENTER_EXT_ARG: the wait's timeout rides on the enter
   kUringCqeSkip = 1u << 2,       // IOSQE_CQE_SKIP_SUCCESS: no completion for a successful removal
-  kUringPollUpdate = 1u << 3,    // IORING_POLL_UPDATE_*: a pending poll changes its mask in place
-  kUringMultishot = 1u << 4,     // IORING_POLL_ADD_MULTI: edge mode without re-arming
-  kUringDeferTaskrun = 1u << 5,  // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN | R_DISABLED
-  kUringCoopTaskrun = 1u << 6,   // IORING_SETUP_COOP_TASKRUN
-  kUringSubmitAll = 1u << 7,     // IORING_SETUP_SUBMIT_ALL
-  kUringResize = 1u << 8,        // IORING_REGISTER_RESIZE_RINGS (DEFER_TASKRUN rings only)
-  kUringNoSqArray = 1u << 9,     // IORING_SETUP_NO_SQARRAY: SQ slots index the SQEs directly
+  kUringMultishot = 1u << 3,     // IORING_POLL_ADD_MULTI: edge mode without re-arming
+  kUringDeferTaskrun = 1u << 4,  // IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN | R_DISABLED
+  kUringCoopTaskrun = 1u << 5,   // IORING_SETUP_COOP_TASKRUN
+  kUringSubmitAll = 1u << 6,     // IORING_SETUP_SUBMIT_ALL
+  kUringResize = 1u << 7,        // IORING_REGISTER_RESIZE_RINGS (DEFER_TASKRUN rings only)
+  kUringNoSqArray = 1u << 8,     // IORING_SETUP_NO_SQARRAY: SQ slots index the SQEs directly
   // Ops (ev/ops.h) done by the kernel: the opcodes (each kind needs its own, see uring_ops.cc).
-  kUringOps = 1u << 10,
-  kUringMultishotOps = 1u << 11,  // IORING_ACCEPT_MULTISHOT, IORING_RECV_MULTISHOT (tried)
-  kUringBufRing = 1u << 12,       // IORING_REGISTER_PBUF_RING: the pool as provided buffers
-  kUringSyncCancel = 1u << 13,    // IORING_REGISTER_SYNC_CANCEL: evring_op_stop in one call
+  kUringOps = 1u << 9,
+  kUringMultishotOps = 1u << 10,  // IORING_ACCEPT_MULTISHOT, IORING_RECV_MULTISHOT (tried)
+  kUringBufRing = 1u << 11,       // IORING_REGISTER_PBUF_RING: the pool as provided buffers
+  kUringSyncCancel = 1u << 12,    // IORING_REGISTER_SYNC_CANCEL: evring_op_stop in one call
 };
 
 struct UringTestHooks {

@@ -2,20 +2,20 @@
 // kernel has the fd's interest, and the fd's part in the backend's lists.
 //
 // UringFdState, with FdEntry::registered the mask the core wants and FdEntry::generation the
-// registration's generation (advanced by the core at every change):
+// registration's generation (advanced by the core at every change); letters are the quirks of
+// io_uring.cc:
 //
-//   kIdle       --flush, watched-----------------------------> kPolled      POLL_ADD
-//   kIdle       --flush, watched, fd beyond user_data--------> kInEpollSet  epoll_ctl ADD
-//   kPolled     --its poll completes (one-shot)---------------> kIdle        queued again if
-//   watched kPolled     --its poll completes with -EINVAL (quirk E)--> kInEpollSet  registered at
-//   next flush kPolled     --flush, new generation, update possible----> kPolled      POLL_UPDATE
-//   (quirk G) kPolled     --flush, new generation, no update-----------> kIdle        POLL_REMOVE,
-//   then as kIdle kPolled     --its update fails (the poll had completed)--> kIdle        queued
-//   again if watched kPolled     --the ring is replaced-----------------------> kIdle        queued
-//   again if watched kInEpollSet --flush, watched, same file-------------------> kInEpollSet
-//   epoll_ctl ADD/MOD kInEpollSet --flush, unwatched or maybe a new file-------> kIdle
-//   EPOLL_CTL_DEL, then as kIdle kInEpollSet --epoll refuses the fd-----------------------> kIdle
-//   fd killed
+// clang-format off
+//   kIdle       --flush, watched-----------------------> kPolled      POLL_ADD
+//   kIdle       --flush, watched, fd beyond user_data--> kInEpollSet  epoll_ctl ADD
+//   kPolled     --its poll completes (one-shot)--------> kIdle        queued again if watched
+//   kPolled     --its poll completes with -EINVAL (E)--> kInEpollSet  registered at next flush
+//   kPolled     --flush, new generation (G)------------> kIdle        POLL_REMOVE, then as kIdle
+//   kPolled     --the ring is replaced-----------------> kIdle        queued again if watched
+//   kInEpollSet --flush, watched, same file------------> kInEpollSet  epoll_ctl ADD/MOD
+//   kInEpollSet --flush, unwatched or maybe a new file-> kIdle        EPOLL_CTL_DEL, then as kIdle
+//   kInEpollSet --epoll refuses the fd-----------------> kIdle        fd killed
+// clang-format on
 //
 // "flush" is flush_queued() bringing the kernel up to date before each poll; only queued fds
 // (kQueued) are looked at, so every transition that leaves work for the kernel queues the fd.

@@ -27,16 +27,6 @@ inline void prep_poll_remove(io_uring_sqe *sqe, uint64_t target, uint64_t user_d
   sqe->user_data = user_data;
 }
 
-// Gives the pending poll submitted with user_data `target` new events and a new user_data, in
-// place: POLL_REMOVE with the update flags, the new user_data in `off`.
-inline void prep_poll_update(io_uring_sqe *sqe, uint64_t target, uint64_t new_target,
-                             uint32_t poll_events, uint64_t user_data) {
-  prep_poll_remove(sqe, target, user_data);
-  sqe->off = new_target;
-  sqe->len = IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA;
-  sqe->poll32_events = poll_events;
-}
-
 // Completes after `*wait` (read by the kernel when it consumes the SQE), or after `count` other
 // completions, whichever comes first.
 inline void prep_timeout(io_uring_sqe *sqe, const __kernel_timespec *wait, unsigned count,

@@ -60,26 +60,23 @@ unsigned ring_features(const UringRing &ring) {
 
 // Tags of the poll-flavour probe's requests. Their kind bits (29-31) are all set, which the
 // backend reads as "no news", should one of them ever reach it.
-constexpr uint64_t kProbeMultishot = ~uint64_t(0) - 2;
-constexpr uint64_t kProbeUpdate = ~uint64_t(0) - 1;
+constexpr uint64_t kProbeMultishot = ~uint64_t(0) - 1;
 constexpr uint64_t kProbeRemove = ~uint64_t(0);
 
-// Multishot polls and in-place updates have no probe bit: ask with a multishot poll on an
-// always-writable eventfd (it completes at once with IORING_CQE_F_MORE where multishot exists),
-// then remove it, so that nothing stays in the ring; and with an update of a poll that does not
-// exist (-ENOENT where updates exist). A removal that finds the poll running (-EALREADY,
-// quirk Q) is asked again. Needs an enabled ring; the completions of other requests it submits
+// Multishot polls have no probe bit: ask with a multishot poll on an always-writable eventfd (it
+// completes at once with IORING_CQE_F_MORE where multishot exists), then remove it, so that
+// nothing stays in the ring. A removal that finds the poll running (-EALREADY, quirk Q) is asked
+// again. Needs an enabled ring; the completions of other requests it submits
 // along (ops started before the loop first polled) go to `others`.
 unsigned probe_poll_flavours(UringRing *ring, const CompletionVisitor &others) {
-  if (ring->sq_entries - uring_sq_pending(ring) < 3) return 0;  // the probe may ask again
+  if (ring->sq_entries - uring_sq_pending(ring) < 2) return 0;  // the probe may ask again
   int event_fd = eventfd(0, EFD_CLOEXEC);
   if (event_fd < 0) return 0;
   prep_poll_add(uring_get_sqe(ring), event_fd, POLLOUT, true, kProbeMultishot);
-  prep_poll_update(uring_get_sqe(ring), kProbeUpdate, kProbeUpdate, POLLIN, kProbeUpdate);
   unsigned found = 0;
-  bool poll_ended = false, update_done = false;
+  bool poll_ended = false;
   // Bounded, in case a kernel never ends the poll.
-  for (int round = 0; round < 100 && !(poll_ended && update_done); ++round) {
+  for (int round = 0; round < 100 && !poll_ended; ++round) {
     int result = uring_enter(ring, 0, IORING_ENTER_GETEVENTS, -1);
     if (result < 0 && result != -EINTR && result != -EAGAIN && result != -EBUSY) break;
     unsigned ready = uring_cq_ready(ring);
@@ -91,9 +88,6 @@ unsigned probe_poll_flavours(UringRing *ring, const CompletionVisitor &others) {
         if (cqe.res > 0 && more) found |= kUringMultishot;
         poll_ended = !more;
         remove = more;
-      } else if (cqe.user_data == kProbeUpdate) {
-        if (cqe.res == -ENOENT) found |= kUringPollUpdate;
-        update_done = true;
       } else if (cqe.user_data == kProbeRemove) {
         remove = cqe.res == -EALREADY;
       } else if (others.visit) {

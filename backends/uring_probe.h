@@ -15,7 +15,7 @@ struct UringSetup {
 // Creates `ring` with the most capable setup the kernel accepts among those the `allowed`
 // UringFeature bits permit, and describes it. False with errno set when no setup works.
 bool uring_open_probed(UringRing *ring, unsigned entries, unsigned allowed, UringSetup *setup);
-// kUringMultishot | kUringPollUpdate as this kernel offers them, asked once per process of an
+// kUringMultishot as this kernel offers it, asked once per process of an
 // enabled ring. Other completions that come meanwhile go to `others`.
 unsigned uring_poll_flavours(UringRing *ring, CompletionVisitor others);
 

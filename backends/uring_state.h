@@ -17,12 +17,11 @@ namespace evring {
 // generation in bits 32-63. Fds beyond 29 bits are served by the internal epoll set.
 constexpr int kMaxRingFd = (1 << 29) - 1;
 enum RequestKind : uint64_t {
-  kPollRequest = 0,    // an fd's poll
-  kUpdateRequest = 1,  // an in-place update of an fd's poll (failures only, with CQE_SKIP)
-  kEpollSetPoll = 2,   // the poll on the internal epoll set
-  kIgnored = 3,        // removals, timeouts, cancellations: their completions carry no news
-  kOpRequest = 4,      // an op (ev/ops.h): the slot's index and generation (uring_ops.cc)
-  // 5-7: never submitted, read as kIgnored (the probes' tags have all kind bits set)
+  kPollRequest = 0,   // an fd's poll
+  kEpollSetPoll = 1,  // the poll on the internal epoll set
+  kIgnored = 2,       // removals, timeouts, cancellations: their completions carry no news
+  kOpRequest = 3,     // an op (ev/ops.h): the slot's index and generation (uring_ops.cc)
+  // 4-7: never submitted, read as kIgnored (the probe's tags have all kind bits set)
 };
 
 inline uint64_t user_data(RequestKind kind, int fd, uint32_t generation) {

@@ -186,13 +186,11 @@ TEST_CASE("io_uring delivers readiness and timeouts without each optional kernel
   if (!io_uring_available()) return;
   using namespace evring;
   unsigned disabled =
-      GENERATE(0u, unsigned(kUringExtArg), unsigned(kUringCqeSkip), unsigned(kUringPollUpdate),
-               unsigned(kUringMultishot), unsigned(kUringDeferTaskrun),
-               unsigned(kUringDeferTaskrun | kUringCoopTaskrun), unsigned(kUringSubmitAll),
-               unsigned(kUringResize), unsigned(kUringNoSqArray),
-               unsigned(kUringExtArg | kUringCqeSkip | kUringPollUpdate | kUringMultishot |
-                        kUringDeferTaskrun | kUringCoopTaskrun | kUringSubmitAll | kUringResize |
-                        kUringNoSqArray));
+      GENERATE(0u, unsigned(kUringExtArg), unsigned(kUringCqeSkip), unsigned(kUringMultishot),
+               unsigned(kUringDeferTaskrun), unsigned(kUringDeferTaskrun | kUringCoopTaskrun),
+               unsigned(kUringSubmitAll), unsigned(kUringResize), unsigned(kUringNoSqArray),
+               unsigned(kUringExtArg | kUringCqeSkip | kUringMultishot | kUringDeferTaskrun |
+                        kUringCoopTaskrun | kUringSubmitAll | kUringResize | kUringNoSqArray));
   CAPTURE(disabled);
   HooksGuard hooks;
   uring_test_hooks.disabled_features = disabled;
