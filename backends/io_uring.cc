@@ -371,7 +371,7 @@ unsigned reap(ev_loop *loop, UringState &state) {
 const BackendOps io_uring_backend = {
     .name = "io_uring", .flag = EVBACKEND_IOURING,
     .init = uring_init, .destroy = uring_destroy, .modify = uring_modify, .poll = uring_poll,
-    .min_wait = 1e-6, .rebuilt_after_fork = true,
+    .min_wait = 1e-6, .rebuilt_after_fork = true, .rebuilt_in_child = true,
     .embed = {.embeddable = true, .submit = uring_submit, .reports_wakeup_readiness = true},
     .native_ops = &uring_native_ops};
 // clang-format on

@@ -39,8 +39,9 @@ struct UringTestHooks {
 
 extern UringTestHooks uring_test_hooks;
 
-// The SQ size of an io_uring loop's current ring.
+// The SQ size of an io_uring loop's current ring, and its fd.
 unsigned uring_test_ring_entries(struct ev_loop *loop);
+int uring_test_ring_fd(struct ev_loop *loop);
 // The UringFeature bits an io_uring loop uses (complete once it has polled), else 0.
 unsigned uring_test_loop_features(struct ev_loop *loop);
 

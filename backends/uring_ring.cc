@@ -197,6 +197,10 @@ unsigned uring_test_ring_entries(ev_loop *loop) {
   return loop->backend == &io_uring_backend ? state_of(loop).current.ring.sq_entries : 0;
 }
 
+int uring_test_ring_fd(ev_loop *loop) {
+  return loop->backend == &io_uring_backend ? state_of(loop).current.ring.fd : -1;
+}
+
 unsigned uring_test_loop_features(ev_loop *loop) {
   return loop->backend == &io_uring_backend ? state_of(loop).features : 0;
 }

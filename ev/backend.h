@@ -53,6 +53,10 @@ struct BackendOps {
   // Whether its kernel object (an epoll set, a ring) is shared with the parent after a fork, so
   // that the child must build its own. select and poll keep their state, and their order.
   bool rebuilt_after_fork = false;
+  // Whether a forked child must not touch it at all, even before ev_loop_fork: its queues are
+  // memory shared with the parent (io_uring's rings). The core rebuilds it at the child's first
+  // use (loop_claim_in_child).
+  bool rebuilt_in_child = false;
   EmbedSupport embed = {};
   // Completion I/O done by the kernel itself (ev/ops.h); nullptr: the core emulates every op.
   const NativeOps *native_ops = nullptr;

@@ -54,6 +54,7 @@ void before_blocking(ev_loop *loop, ev_prepare *prepare, int) {
     fd_reify(other);
     ev_run(other, EVRUN_NOWAIT);
   }
+  loop_claim_in_child(other);
   if (other->backend->embed.submit) other->backend->embed.submit(other);
   if (w->io.fd == other->backend_fd.number &&
       reinterpret_cast<uintptr_t>(w->io.data) == uintptr_t(other->backend_fd.generation))

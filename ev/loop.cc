@@ -2,6 +2,7 @@
 #include <new>
 #include <type_traits>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include "children.h"
@@ -21,12 +22,28 @@ namespace {
 
 void ignore_event(ev_loop *, ev_watcher *, int) {}
 
+void count_fork() {
+  forks_seen.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Once per process: pthread_atfork cannot be undone (glibc drops the handler when a dlopen'ed
+// evring is unloaded). pthread_once, as the library has no C++ runtime for static guards.
+pthread_once_t fork_counting = PTHREAD_ONCE_INIT;
+bool counting_forks;
+
+void start_counting_forks() {
+  counting_forks = pthread_atfork(nullptr, nullptr, count_fork) == 0;
+}
+
 // Fills `memory` with a new loop for `flags`. False when no allowed backend works.
 bool loop_init(void *memory, unsigned flags) {
   ev_loop *loop = new (memory) ev_loop();
   loop->flags = flags;
   loop->signal_fd = -1;
   loop->pid = getpid();
+  pthread_once(&fork_counting, start_counting_forks);
+  if (!counting_forks) return false;  // ENOMEM
+  loop->fork_epoch = fork_epoch();
   loop->invoke_pending_cb = ev_invoke_pending;
   loop->pending_placeholder.cb = ignore_event;
   loop->rt_now = ev_time();
@@ -111,14 +128,29 @@ bool backend_switch(ev_loop *loop, const BackendOps *next) {
   return loop->backend == next;
 }
 
+std::atomic<unsigned> forks_seen{0};
+
+// The parent's ops stay the parent's: ev_loop_fork in a process that did not fork keeps them,
+// and ops started in a child (after loop_claim_in_child) are the child's.
 void loop_after_fork(ev_loop *loop) {
   loop->forked = false;
-  ops_after_fork(loop);
+  if (loop->fork_epoch != fork_epoch()) {
+    loop->fork_epoch = fork_epoch();
+    ops_after_fork(loop);
+  }
   if (loop->backend->rebuilt_after_fork) backend_restart(loop);
   stat_after_fork(loop);
   wakeup_after_fork(loop);
   signals_after_fork(loop);
   periodics_after_fork(loop);
+}
+
+// A child that uses the loop before ev_loop_fork (or without it) must not reap the parent's
+// completions from the shared rings, nor submit into them.
+void loop_claim_in_child_slow(ev_loop *loop) {
+  loop->fork_epoch = fork_epoch();
+  ops_after_fork(loop);
+  backend_restart(loop);
 }
 
 }  // namespace evring

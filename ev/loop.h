@@ -111,6 +111,7 @@ struct ev_loop {
   int active_count;  // started, referenced watchers: the loop runs while this is nonzero
   bool forked;       // ev_loop_fork was called, or FORKCHECK saw a new pid
   pid_t pid;
+  unsigned fork_epoch;  // the process's fork_epoch() when this loop last dealt with a fork
   ev_tstamp io_collect_interval;
   ev_tstamp timeout_collect_interval;
 

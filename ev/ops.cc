@@ -416,6 +416,7 @@ void ops_invoke(ev_loop *loop, evring_op *op, int events) {
 using namespace evring;
 
 void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
+  loop_claim_in_child(loop);
   if (op->active) return;
   if (loop->backend_automatic) backend_upgrade_for_ops(loop);
   drop_leftovers(loop, op);
@@ -440,6 +441,7 @@ void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
 }
 
 int evring_op_stop(ev_loop *loop, evring_op *op) noexcept {
+  loop_claim_in_child(loop);
   // A result already loaded into the op for a callback that has not run yet raced the stop.
   bool loaded = clear_pending(loop, op) != 0;
   if (!op->slot || !loop->ops || op->slot > unsigned(loop->ops->slots.count)) return loaded;
@@ -461,6 +463,7 @@ int evring_op_stop(ev_loop *loop, evring_op *op) noexcept {
 }
 
 void evring_op_cancel(ev_loop *loop, evring_op *op) noexcept {
+  loop_claim_in_child(loop);
   if (!op->active || !op->slot) return;
   int index = int(op->slot) - 1;
   OpSlot &slot = *loop->ops->slots[index];

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lifecycle.h"
 #include "ops.h"
 
 namespace evring {
@@ -80,6 +81,7 @@ using namespace evring;
 int evring_buffer_pool(ev_loop *loop, unsigned count, size_t size) noexcept {
   if (!count || (count & (count - 1)) || count > kMaxBuffers || !size || size > (1u << 30))
     return -EINVAL;
+  loop_claim_in_child(loop);
   OpTable &table = ops_table(loop);
   BufferPool &pool = table.pool;
   if (pool.count) {
@@ -96,6 +98,7 @@ int evring_buffer_pool(ev_loop *loop, unsigned count, size_t size) noexcept {
 }
 
 void evring_buffer_release(ev_loop *loop, void *buffer) noexcept {
+  loop_claim_in_child(loop);
   BufferPool *pool = loop->ops ? &loop->ops->pool : nullptr;
   char *at = static_cast<char *>(buffer);
   size_t offset = pool && at >= pool->memory ? size_t(at - pool->memory) : ~size_t(0);

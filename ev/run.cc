@@ -116,6 +116,7 @@ int ev_run(ev_loop *loop, int flags) {
   // Anything fed before ev_run (or left by an outer ev_run) runs first.
   invoke_pending(loop);
   do {
+    loop_claim_in_child(loop);
     if ((loop->flags & EVFLAG_FORKCHECK) && getpid() != loop->pid) {
       loop->pid = getpid();
       loop->forked = true;

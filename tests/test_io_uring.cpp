@@ -553,6 +553,35 @@ TEST_CASE("after fork, parent and child loops both deliver events on their own r
   ev_io_stop(loop, &from_child.w);
 }
 
+// The child shares the ring's queues with the parent: had it reaped the completion waiting
+// there, the parent would never see it (its poll is one-shot).
+TEST_CASE("a child that runs an io_uring loop without ev_loop_fork leaves the parent's "
+          "completions alone",
+          "[core][io_uring]") {
+  if (!io_uring_available()) return;
+  HooksGuard hooks;
+  // Without DEFER_TASKRUN the kernel posts the completion at wake-up, into the shared queue.
+  evring::uring_test_hooks.disabled_features = evring::kUringDeferTaskrun;
+  UringLoop loop;
+  SocketFds sockets = make_socketpair();
+  Counter reader(sockets.a.get(), EV_READ);
+  ev_io_start(loop, &reader.w);
+  run_nowait(loop, 1);  // the poll is armed
+  write_byte(sockets.b.get());
+  pollfd ring = {evring::uring_test_ring_fd(loop), POLLIN, 0};
+  REQUIRE(poll(&ring, 1, 5000) == 1);  // the completion waits in the queue
+
+  ChildStatus status = run_in_child([&]() -> int {
+    ev_run(loop, EVRUN_NOWAIT);  // on a ring of its own, which reports the socket as well
+    return reader.calls == 1 ? 0 : 1;
+  });
+  CHECK(status.exited);
+  CHECK(status.exit_code == 0);
+  ev_run(loop, EVRUN_NOWAIT);
+  CHECK(reader.calls == 1);
+  ev_io_stop(loop, &reader.w);
+}
+
 TEST_CASE("the io_uring backend's own fds are close-on-exec", "[core][io_uring]") {
   if (!io_uring_available()) return;
   HooksGuard hooks;

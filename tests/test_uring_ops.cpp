@@ -316,3 +316,54 @@ TEST_CASE("io_uring ops follow the loop to another thread", "[core][io_uring][op
   }
   ev_loop_destroy(loop);
 }
+
+// The kernel's requests are the parent's: a child that uses the loop, ev_loop_fork or not, finds
+// the ops it inherited ended (inactive, without a callback), as after ev_loop_fork, while the
+// parent's receive goes on in the parent's ring.
+TEST_CASE("a forked child leaves the parent's io_uring ops to the parent",
+          "[core][io_uring][ops]") {
+  if (!io_uring_available()) return;
+  HooksGuard hooks;
+  uring_test_hooks.disabled_features = GENERATE(0u, unsigned(evring::kUringDeferTaskrun));
+  CAPTURE(uring_test_hooks.disabled_features);
+  struct ev_loop *loop = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
+  REQUIRE(loop);
+  {
+    int pair[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    Fd reader(pair[0]), writer(pair[1]);
+    ByteStream stream;
+    unsigned char buffer[64];
+    evring_op receive;
+    evring_recv_init(&receive, count_bytes, reader.get(), buffer, sizeof buffer, 0);
+    receive.data = &stream;
+    evring_op_start(loop, &receive);
+    ev_run(loop, EVRUN_NOWAIT);  // in the kernel
+
+    ChildStatus status = run_in_child([&]() -> int {
+      ev_run(loop, EVRUN_NOWAIT);  // no ev_loop_fork
+      if (ev_is_active(&receive) || evring_op_stop(loop, &receive) != 0) return 1;
+      // An op of the child's own, in the child's ring (on a socket of its own: the parent's
+      // receive, in the kernel, would take the shared socket's data).
+      int own[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, own) != 0) return 2;
+      ByteStream child_stream;
+      evring_op child_receive;
+      evring_recv_init(&child_receive, count_bytes, own[0], buffer, sizeof buffer, 0);
+      child_receive.data = &child_stream;
+      evring_op_start(loop, &child_receive);
+      write_byte(own[1], 0);
+      run_until(loop, [&] { return child_stream.next == 1; });
+      return child_stream.next == 1 && child_stream.in_order && stream.next == 0 ? 0 : 3;
+    });
+    CHECK(status.exited);
+    CHECK(status.exit_code == 0);
+    CHECK(stream.next == 0);
+    write_byte(writer.get(), 0);
+    REQUIRE(run_until(loop, [&] { return stream.next == 1; }));
+    CHECK(stream.in_order);
+    while (evring_op_stop(loop, &receive)) {
+    }
+  }
+  ev_loop_destroy(loop);
+}
