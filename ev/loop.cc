@@ -142,7 +142,7 @@ void loop_after_fork(ev_loop *loop) {
   stat_after_fork(loop);
   wakeup_after_fork(loop);
   signals_after_fork(loop);
-  periodics_after_fork(loop);
+  clock_watch_after_fork(loop);
 }
 
 // A child that uses the loop before ev_loop_fork (or without it) must not reap the parent's
@@ -187,6 +187,7 @@ void ev_loop_destroy(ev_loop *loop) {
     ev_default_loop_ptr = nullptr;
   }
   stat_release(loop);
+  clock_watch_release(loop);
   signals_release(loop);
   wakeup_destroy(loop);
   if (loop->backend) loop->backend->destroy(loop);

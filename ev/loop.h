@@ -67,6 +67,13 @@ struct BackendFd {
   unsigned generation = 0;
 };
 
+// The periodics' wall-clock timerfd (clock_watch.cc): opened with the loop's first periodic.
+enum class ClockWatch : uint8_t {
+  kNotYet,    // no periodic started yet
+  kWatching,  // clock_fd is open and clock_watcher started
+  kNone,      // EVFLAG_NOTIMERFD, or no timerfd could be made
+};
+
 // An eventfd (or a pipe where eventfd is missing) that wakes a sleeping backend from a signal
 // handler or another thread.
 struct Wakeup {
@@ -129,8 +136,9 @@ struct ev_loop {
   // Timers and periodics: 4-ary min-heaps (heap.h).
   evring::Vec<evring::HeapNode> timers;
   evring::Vec<evring::HeapNode> periodics;
-  bool periodic_started;     // a periodic was started in this loop (see ev_periodic_start)
-  ev_watcher clock_recheck;  // fed after a fork: re-reads the wall clock for the periodics
+  evring::ClockWatch clock_watch;  // the periodics' wall-clock timerfd (clock_watch.cc)
+  int clock_fd;
+  ev_io clock_watcher;
   evring::Vec<ev_watcher_time *> expired;  // collected per reify, fed in expiry order
 
   // Watchers kept in plain arrays; `active` is the array position + 1.

@@ -76,19 +76,6 @@ void periodics_reify(ev_loop *loop) {
   feed_expired(loop, EV_PERIODIC);
 }
 
-void recheck_clock(ev_loop *loop, ev_watcher *, int) {
-  loop->rt_now = ev_time();
-  periodics_reschedule(loop);
-}
-
-// libev's wall-clock timerfd is made again in a forked child, which reschedules the periodics
-// then and once more from the watcher it feeds (at EV_MINPRI): reschedule callbacks see both.
-void periodics_after_fork(ev_loop *loop) {
-  if (!loop->periodic_started) return;
-  recheck_clock(loop, &loop->clock_recheck, 0);
-  queue_event(loop, &loop->clock_recheck, EV_CUSTOM);
-}
-
 void periodics_reschedule(ev_loop *loop) {
   for (HeapNode &node : loop->periodics) {
     ev_periodic *w = reinterpret_cast<ev_periodic *>(node.watcher);
@@ -104,15 +91,9 @@ using namespace evring;
 
 void ev_periodic_start(ev_loop *loop, ev_periodic *w) noexcept {
   if (w->active) return;
-  // libev watches the wall clock with a timerfd from the loop's first periodic on (unless
-  // EVFLAG_NOTIMERFD), and setting it up refreshes ev_now() and reschedules the periodics: a
-  // first periodic is computed from the current time, not the iteration's.
-  if (!loop->periodic_started && !(loop->flags & EVFLAG_NOTIMERFD)) {
-    loop->periodic_started = true;
-    loop->clock_recheck.cb = recheck_clock;
-    loop->clock_recheck.priority = EV_MINPRI;
-    recheck_clock(loop, &loop->clock_recheck, 0);
-  }
+  // Opening the watch refreshes ev_now(): a loop's first periodic is computed from the current
+  // time, not the iteration's (as in libev).
+  if (loop->clock_watch == ClockWatch::kNotYet) clock_watch_first_periodic(loop);
   if (isnan(w->interval) || w->interval < 0.) w->interval = 0.;
   ev_tstamp at;
   if (!next_due(w, loop->rt_now, &at)) at = isnan(w->offset) ? loop->rt_now : w->offset;

@@ -26,9 +26,9 @@ NOT_READY = "(not ready)"  # FZ_NOT_READY in fz_runtime.h
 # Causes of divergences reported in findings/ and not fixed yet, each with the loop flag that
 # takes the cause away: a divergence that disappears when both sides run with that flag is
 # set aside as known. Remove an entry when its findings are fixed.
-KNOWN_CAUSES = [
-    ("timerfd", 0x00800000),  # EVFLAG_NOTIMERFD: timerfd-poll-order, timerfd-embed-sweep
-]
+# (None at present: the timerfd cause, EVFLAG_NOTIMERFD, went when evring got libev's
+# wall-clock timerfd.)
+KNOWN_CAUSES = []
 
 
 def log(*words):
