@@ -4,8 +4,9 @@
 // in a ring does not behave so: a removed poll is gone, and a poll left in the ring would keep
 // the file open (quirk F). So an fd whose last watcher stops lingers in one of two ways:
 //  - its one-shot poll had completed (it was ready): the fd is checked with one poll(2) of all
-//    such fds, only when the loop is about to block; if one is ready (not closed), it does not
-//    block;
+//    such fds at the next poll; if one is ready (not closed), the loop does not block, as
+//    epoll_wait reports it once; the others are registered as below, since epoll would report
+//    them when they become ready;
 //  - its poll was still pending: the removal reports the fd if it was ready by then (a
 //    completion of the old generation with readiness), and a one-shot registration in the
 //    internal epoll set (no file reference: closing the fd drops it) wakes the loop once if it
@@ -26,16 +27,23 @@ void linger_on_last_stop(UringState &state, int fd, FdEntry &entry, uint8_t mask
     epoll_set_linger(state, fd, entry, mask);
 }
 
-bool linger_ready(ev_loop *loop, UringState &state, bool about_to_block) {
+bool linger_ready(ev_loop *loop, UringState &state) {
   Vec<pollfd> &stopped = state.lingering.stopped;
   int count = 0;
   for (pollfd &candidate : stopped)
     if (!loop->fds[candidate.fd].registered) stopped[count++] = candidate;
   stopped.count = 0;
-  if (!about_to_block || !count || poll(stopped.items, nfds_t(count), 0) <= 0) return false;
-  for (int i = 0; i < count; ++i)
-    if (stopped[i].revents & (POLLIN | POLLOUT | POLLERR | POLLHUP)) return true;
-  return false;  // POLLNVAL only: closed, and epoll forgets a closed fd
+  if (!count || poll(stopped.items, nfds_t(count), 0) < 0) return false;
+  bool ready = false;
+  for (int i = 0; i < count; ++i) {
+    const pollfd &checked = stopped[i];
+    if (checked.revents & (POLLIN | POLLOUT | POLLERR | POLLHUP))
+      ready = true;
+    else if (!(checked.revents & POLLNVAL))  // closed: epoll forgets a closed fd
+      epoll_set_linger(state, checked.fd, loop->fds[checked.fd],
+                       uint8_t(revents_of(uint16_t(checked.events))));
+  }
+  return ready;
 }
 
 void linger_poll_completed(UringState &state, const FdEntry &entry, int result) {

@@ -9,9 +9,9 @@ namespace evring {
 
 // The fd's last watcher stopped (modify with new mask 0); `mask` is what its watchers wanted.
 void linger_on_last_stop(UringState &state, int fd, FdEntry &entry, uint8_t mask);
-// Whether a lingering fd is ready, so that a loop `about_to_block` must not block. Forgets the
-// fds whose last watcher stopped since the previous poll, checked or not.
-bool linger_ready(ev_loop *loop, UringState &state, bool about_to_block);
+// Whether an fd whose last watcher stopped after its poll completed is ready, so that the poll
+// must not block; those that are not linger in the epoll set. Forgets them all.
+bool linger_ready(ev_loop *loop, UringState &state);
 // A poll of an older registration completed with readiness (`result` > 0).
 void linger_poll_completed(UringState &state, const FdEntry &entry, int result);
 // The epoll set reported the lingering registration of fd's `generation`.
