@@ -35,27 +35,11 @@
 #include <thread>
 #include <vector>
 
-#include "../backends/io_uring_hooks.h"
+#include "uring_test_support.h"
 
 using evring::uring_test_hooks;
 
 namespace {
-
-bool io_uring_available() {
-  return ev_supported_backends() & EVBACKEND_IOURING;
-}
-
-// Puts the backend's test hooks back when the test case ends, however it ends.
-class HooksGuard {
- public:
-  HooksGuard() : saved_(uring_test_hooks) {}
-  ~HooksGuard() { uring_test_hooks = saved_; }
-  HooksGuard(const HooksGuard &) = delete;
-  HooksGuard &operator=(const HooksGuard &) = delete;
-
- private:
-  evring::UringTestHooks saved_;
-};
 
 // An io_uring loop, made after the hooks are set.
 class UringLoop {

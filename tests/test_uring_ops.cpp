@@ -21,26 +21,11 @@
 #include <thread>
 #include <vector>
 
-#include "../backends/io_uring_hooks.h"
+#include "uring_test_support.h"
 
 using evring::uring_test_hooks;
 
 namespace {
-
-bool io_uring_available() {
-  return ev_supported_backends() & EVBACKEND_IOURING;
-}
-
-class HooksGuard {
- public:
-  HooksGuard() : saved_(uring_test_hooks) {}
-  ~HooksGuard() { uring_test_hooks = saved_; }
-  HooksGuard(const HooksGuard &) = delete;
-  HooksGuard &operator=(const HooksGuard &) = delete;
-
- private:
-  evring::UringTestHooks saved_;
-};
 
 // The variants: nothing switched off, then each piece ops use, then all of them.
 unsigned masked_features() {
@@ -190,6 +175,34 @@ void count_bytes(struct ev_loop *, evring_op *op, int) {
     static_cast<ByteStream *>(op->data)->take(static_cast<unsigned char *>(op->buf), op->result);
 }
 
+// An io_uring loop with a receive in the kernel on one end of a socketpair.
+struct ReceiveInKernel {
+  struct ev_loop *loop = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
+  Fd reader, writer;
+  ByteStream stream;
+  unsigned char buffer[64];
+  evring_op receive;
+
+  ReceiveInKernel() {
+    REQUIRE(loop);
+    int pair[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    reader = Fd(pair[0]);
+    writer = Fd(pair[1]);
+    evring_recv_init(&receive, count_bytes, reader.get(), buffer, sizeof buffer, 0);
+    receive.data = &stream;
+    evring_op_start(loop, &receive);
+    ev_run(loop, EVRUN_NOWAIT);  // in the kernel, on this thread's ring
+  }
+  ~ReceiveInKernel() {
+    while (evring_op_stop(loop, &receive)) {
+    }
+    ev_loop_destroy(loop);
+  }
+  ReceiveInKernel(const ReceiveInKernel &) = delete;
+  ReceiveInKernel &operator=(const ReceiveInKernel &) = delete;
+};
+
 }  // namespace
 
 TEST_CASE("io_uring's native ops serve an echo server without each kernel piece",
@@ -287,34 +300,21 @@ TEST_CASE("io_uring receives stopped at random lose and repeat no byte, without 
 // one begin again in it, and a receive that completed before the move is not lost.
 TEST_CASE("io_uring ops follow the loop to another thread", "[core][io_uring][ops][threads]") {
   if (!io_uring_available()) return;
-  struct ev_loop *loop = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
-  REQUIRE(loop);
-  {
-    int pair[2];
-    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
-    Fd reader(pair[0]), writer(pair[1]);
-    ByteStream stream;
-    unsigned char buffer[64];
-    evring_op receive;
-    evring_recv_init(&receive, count_bytes, reader.get(), buffer, sizeof buffer, 0);
-    receive.data = &stream;
-    evring_op_start(loop, &receive);
-    ev_run(loop, EVRUN_NOWAIT);  // in the kernel, on this thread's ring
-    for (int round = 0; round < 4; ++round) {
-      write_byte(writer.get(), char(round));
-      std::thread other([&] {
-        run_until(loop, [&] { return stream.next == unsigned(round) + 1; });
-        if (!ev_is_active(&receive)) evring_op_start(loop, &receive);
-        ev_run(loop, EVRUN_NOWAIT);
-      });
-      other.join();
-      REQUIRE(stream.next == unsigned(round) + 1);
-    }
-    CHECK(stream.in_order);
-    while (evring_op_stop(loop, &receive)) {
-    }
+  ReceiveInKernel in_kernel;
+  struct ev_loop *loop = in_kernel.loop;
+  ByteStream &stream = in_kernel.stream;
+  evring_op &receive = in_kernel.receive;
+  for (int round = 0; round < 4; ++round) {
+    write_byte(in_kernel.writer.get(), char(round));
+    std::thread other([&] {
+      run_until(loop, [&] { return stream.next == unsigned(round) + 1; });
+      if (!ev_is_active(&receive)) evring_op_start(loop, &receive);
+      ev_run(loop, EVRUN_NOWAIT);
+    });
+    other.join();
+    REQUIRE(stream.next == unsigned(round) + 1);
   }
-  ev_loop_destroy(loop);
+  CHECK(stream.in_order);
 }
 
 // The kernel's requests are the parent's: a child that uses the loop, ev_loop_fork or not, finds
@@ -326,44 +326,29 @@ TEST_CASE("a forked child leaves the parent's io_uring ops to the parent",
   HooksGuard hooks;
   uring_test_hooks.disabled_features = GENERATE(0u, unsigned(evring::kUringDeferTaskrun));
   CAPTURE(uring_test_hooks.disabled_features);
-  struct ev_loop *loop = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
-  REQUIRE(loop);
-  {
-    int pair[2];
-    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
-    Fd reader(pair[0]), writer(pair[1]);
-    ByteStream stream;
-    unsigned char buffer[64];
-    evring_op receive;
-    evring_recv_init(&receive, count_bytes, reader.get(), buffer, sizeof buffer, 0);
-    receive.data = &stream;
-    evring_op_start(loop, &receive);
-    ev_run(loop, EVRUN_NOWAIT);  // in the kernel
-
-    ChildStatus status = run_in_child([&]() -> int {
-      ev_run(loop, EVRUN_NOWAIT);  // no ev_loop_fork
-      if (ev_is_active(&receive) || evring_op_stop(loop, &receive) != 0) return 1;
-      // An op of the child's own, in the child's ring (on a socket of its own: the parent's
-      // receive, in the kernel, would take the shared socket's data).
-      int own[2];
-      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, own) != 0) return 2;
-      ByteStream child_stream;
-      evring_op child_receive;
-      evring_recv_init(&child_receive, count_bytes, own[0], buffer, sizeof buffer, 0);
-      child_receive.data = &child_stream;
-      evring_op_start(loop, &child_receive);
-      write_byte(own[1], 0);
-      run_until(loop, [&] { return child_stream.next == 1; });
-      return child_stream.next == 1 && child_stream.in_order && stream.next == 0 ? 0 : 3;
-    });
-    CHECK(status.exited);
-    CHECK(status.exit_code == 0);
-    CHECK(stream.next == 0);
-    write_byte(writer.get(), 0);
-    REQUIRE(run_until(loop, [&] { return stream.next == 1; }));
-    CHECK(stream.in_order);
-    while (evring_op_stop(loop, &receive)) {
-    }
-  }
-  ev_loop_destroy(loop);
+  ReceiveInKernel in_kernel;
+  struct ev_loop *loop = in_kernel.loop;
+  ChildStatus status = run_in_child([&]() -> int {
+    ev_run(loop, EVRUN_NOWAIT);  // no ev_loop_fork
+    if (ev_is_active(&in_kernel.receive) || evring_op_stop(loop, &in_kernel.receive) != 0) return 1;
+    // An op of the child's own, in the child's ring (on a socket of its own: the parent's
+    // receive, in the kernel, would take the shared socket's data).
+    int own[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, own) != 0) return 2;
+    ByteStream child_stream;
+    evring_op child_receive;
+    evring_recv_init(&child_receive, count_bytes, own[0], in_kernel.buffer, sizeof in_kernel.buffer,
+                     0);
+    child_receive.data = &child_stream;
+    evring_op_start(loop, &child_receive);
+    write_byte(own[1], 0);
+    run_until(loop, [&] { return child_stream.next == 1; });
+    return child_stream.next == 1 && child_stream.in_order && in_kernel.stream.next == 0 ? 0 : 3;
+  });
+  CHECK(status.exited);
+  CHECK(status.exit_code == 0);
+  CHECK(in_kernel.stream.next == 0);
+  write_byte(in_kernel.writer.get(), 0);
+  REQUIRE(run_until(loop, [&] { return in_kernel.stream.next == 1; }));
+  CHECK(in_kernel.stream.in_order);
 }
