@@ -577,6 +577,16 @@ struct watcher : base<CWatcher, Watcher> {
   void stop() EV_NOEXCEPT { c_stop(this->loop.raw_loop, this); }
 };
 
+/* A watcher class whose libev type has nothing to set: set() does nothing, as ev_TYPE_set. */
+template <class CWatcher, class Watcher, void (*c_start)(struct ev_loop *, CWatcher *),
+          void (*c_stop)(struct ev_loop *, CWatcher *)>
+struct plain_watcher : watcher<CWatcher, Watcher, c_start, c_stop> {
+  plain_watcher(loop_ref watcher_loop) EV_NOEXCEPT
+      : watcher<CWatcher, Watcher, c_start, c_stop>(watcher_loop) {}
+  using watcher<CWatcher, Watcher, c_start, c_stop>::set;
+  void set() EV_NOEXCEPT {}
+};
+
 }  // namespace evring_detail
 
 /* Each class's set(...) is ev_TYPE_set, restarting an active watcher around the change, and
@@ -689,35 +699,27 @@ struct stat : evring_detail::watcher<ev_stat, stat, ev_stat_start, ev_stat_stop>
   void update() EV_NOEXCEPT { ev_stat_stat(loop.raw_loop, this); }
 };
 
-struct idle : evring_detail::watcher<ev_idle, idle, ev_idle_start, ev_idle_stop> {
-  idle(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
-  using watcher::set;
-  void set() EV_NOEXCEPT {}
+struct idle : evring_detail::plain_watcher<ev_idle, idle, ev_idle_start, ev_idle_stop> {
+  idle(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : plain_watcher(watcher_loop) {}
 };
 
-struct prepare : evring_detail::watcher<ev_prepare, prepare, ev_prepare_start, ev_prepare_stop> {
-  prepare(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
-  using watcher::set;
-  void set() EV_NOEXCEPT {}
+struct prepare
+    : evring_detail::plain_watcher<ev_prepare, prepare, ev_prepare_start, ev_prepare_stop> {
+  prepare(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : plain_watcher(watcher_loop) {}
 };
 
-struct check : evring_detail::watcher<ev_check, check, ev_check_start, ev_check_stop> {
-  check(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
-  using watcher::set;
-  void set() EV_NOEXCEPT {}
+struct check : evring_detail::plain_watcher<ev_check, check, ev_check_start, ev_check_stop> {
+  check(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : plain_watcher(watcher_loop) {}
 };
 
-struct fork : evring_detail::watcher<ev_fork, fork, ev_fork_start, ev_fork_stop> {
-  fork(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
-  using watcher::set;
-  void set() EV_NOEXCEPT {}
+struct fork : evring_detail::plain_watcher<ev_fork, fork, ev_fork_start, ev_fork_stop> {
+  fork(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : plain_watcher(watcher_loop) {}
 };
 
 /* evring: libev's header has no class for ev_cleanup. */
-struct cleanup : evring_detail::watcher<ev_cleanup, cleanup, ev_cleanup_start, ev_cleanup_stop> {
-  cleanup(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
-  using watcher::set;
-  void set() EV_NOEXCEPT {}
+struct cleanup
+    : evring_detail::plain_watcher<ev_cleanup, cleanup, ev_cleanup_start, ev_cleanup_stop> {
+  cleanup(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : plain_watcher(watcher_loop) {}
 };
 
 struct embed : evring_detail::watcher<ev_embed, embed, ev_embed_start, ev_embed_stop> {
