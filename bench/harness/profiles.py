@@ -62,8 +62,8 @@ def build(name):
             echo_connections=(1, 10, 100), echo_requests=40000, echo_seconds=5, echo_reps=2,
             server_backends=("epoll", "io_uring"), ab_requests=20000, ab_concurrency=10,
             timer_count=1000000, timer_reps=1, syscall_rounds=2, min_timeout=5.0,
-            ops_echo=((64, 1, False), (64, 16, False), (64, 128, False), (64, 1024, False),
-                      (4096, 128, False), (64, 16, True)),
+            ops_echo=((64, 1, False), (64, 16, False), (64, 128, False), (64, 512, False),
+                      (64, 1024, False), (4096, 128, False), (64, 16, True), (64, 128, True)),
             ops_seconds=2, ops_reps=1, ops_ab=OPS_AB, ops_ab_requests=10000,
             ops_syscall_echo=((64, 16),), ops_syscall_requests=10000)
     return Profile(
