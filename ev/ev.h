@@ -595,8 +595,9 @@ EV_API_DECL int evring_op_stop(EV_P_ evring_op *op) EV_NOEXCEPT;
  * come first, with more set). Nothing if the op is not active or already cancelled. */
 EV_API_DECL void evring_op_cancel(EV_P_ evring_op *op) EV_NOEXCEPT;
 /* Gives the loop a pool of `count` buffers of `size` bytes for EVRING_POOLED receives (count a
- * power of two up to 32768). Returns 0, or -EINVAL, -EBUSY (a pool exists and buffers are out),
- * -ENOMEM. While all buffers are out, pooled receives wait for one to come back. */
+ * power of two up to 32768, size up to 1 GiB). Returns 0, or -EINVAL, -EBUSY (a pool exists and
+ * buffers are out, or a pooled receive is active), -ENOMEM (the old pool stays). While all
+ * buffers are out, pooled receives wait for one to come back. */
 EV_API_DECL int evring_buffer_pool(EV_P_ unsigned count, size_t size) EV_NOEXCEPT;
 /* Gives a pool buffer (op->buffer) back to the loop. */
 EV_API_DECL void evring_buffer_release(EV_P_ void *buffer) EV_NOEXCEPT;
