@@ -122,8 +122,9 @@ enum {
 /* evring extension, not in libev: an ev_io watcher whose events include EVRING_EDGE asks for
  * edge-triggered notification (an event when the fd becomes ready, not in every iteration while
  * it stays ready), so its callback must read or write until EAGAIN. An fd is edge-triggered only
- * while all of its watchers ask for it. io_uring and epoll honour it; select and poll, and libev,
- * ignore it, which only means more events. See docs/io_uring.md. */
+ * while all of its watchers ask for it. io_uring and epoll honour it; select and poll ignore it,
+ * which only means more events. libev's ev_io_start asserts on it: test #ifdef EVRING_EDGE.
+ * See docs/io_uring.md. */
 #define EVRING_EDGE 0x40
 
 /* Loop flags and backends (values as libev, so LIBEV_FLAGS numbers mean the same). */
