@@ -1,8 +1,8 @@
 // io_uring's native ops (backends/uring_ops.cc) with each kernel piece switched off in turn
 // (the fallbacks: emulated kinds, repeated one-shot requests, evring-picked buffers, cancel and
 // wait), on a tiny ring that must grow with ops in flight, and across a move to another thread.
-// The buffer pool's error returns are tested on every backend in tests/test_ops_pool.cpp; these
-// cases make their own io_uring loops, so they are [core] (run once).
+// The behaviour every backend shares is tested in tests/test_ops*.cpp; these cases make their
+// own io_uring loops, so they are [core] (run once).
 #include "support.h"
 
 #include <catch2/catch.hpp>
