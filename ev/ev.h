@@ -122,8 +122,9 @@ enum {
 /* evring extension, not in libev: an ev_io watcher whose events include EVRING_EDGE asks for
  * edge-triggered notification (an event when the fd becomes ready, not in every iteration while
  * it stays ready), so its callback must read or write until EAGAIN. An fd is edge-triggered only
- * while all of its watchers ask for it. io_uring and epoll honour it; select and poll, and libev,
- * ignore it, which only means more events. See docs/io_uring.md. */
+ * while all of its watchers ask for it. io_uring and epoll honour it; select and poll ignore it,
+ * which only means more events. libev's ev_io_start asserts on it: test #ifdef EVRING_EDGE.
+ * See docs/io_uring.md. */
 #define EVRING_EDGE 0x40
 
 /* Loop flags and backends (values as libev, so LIBEV_FLAGS numbers mean the same). */
@@ -595,8 +596,9 @@ EV_API_DECL int evring_op_stop(EV_P_ evring_op *op) EV_NOEXCEPT;
  * come first, with more set). Nothing if the op is not active or already cancelled. */
 EV_API_DECL void evring_op_cancel(EV_P_ evring_op *op) EV_NOEXCEPT;
 /* Gives the loop a pool of `count` buffers of `size` bytes for EVRING_POOLED receives (count a
- * power of two up to 32768). Returns 0, or -EINVAL, -EBUSY (a pool exists and buffers are out),
- * -ENOMEM. While all buffers are out, pooled receives wait for one to come back. */
+ * power of two up to 32768, size up to 1 GiB). Returns 0, or -EINVAL, -EBUSY (a pool exists and
+ * buffers are out, or a pooled receive is active), -ENOMEM (the old pool stays). While all
+ * buffers are out, pooled receives wait for one to come back. */
 EV_API_DECL int evring_buffer_pool(EV_P_ unsigned count, size_t size) EV_NOEXCEPT;
 /* Gives a pool buffer (op->buffer) back to the loop. */
 EV_API_DECL void evring_buffer_release(EV_P_ void *buffer) EV_NOEXCEPT;

@@ -30,6 +30,10 @@ void *mem_realloc(void *ptr, long size) {
   return ptr;
 }
 
+void *mem_try_alloc(long size) {
+  return g_allocator(nullptr, size);
+}
+
 void fatal_syserr(const char *msg) {
   if (g_syserr_cb) {
     g_syserr_cb(msg);

@@ -12,6 +12,9 @@ namespace evring {
 
 // Never returns null for a nonzero size: allocation failure is fatal, as in libev.
 void *mem_realloc(void *ptr, long size);
+// For memory whose size the program chose and can do without (a buffer pool): null when the
+// allocator fails, for the caller to report.
+void *mem_try_alloc(long size);
 inline void mem_free(void *ptr) {
   mem_realloc(ptr, 0);
 }

@@ -84,11 +84,13 @@ int evring_buffer_pool(ev_loop *loop, unsigned count, size_t size) noexcept {
   loop_claim_in_child(loop);
   OpTable &table = ops_table(loop);
   BufferPool &pool = table.pool;
-  if (pool.count) {
-    if (pool.out || pooled_op_in_flight(table)) return -EBUSY;
-    pool_free(loop, pool);
-  }
-  pool.memory = static_cast<char *>(mem_realloc(nullptr, long(count) * long(size)));
+  if (pool.count && (pool.out || pooled_op_in_flight(table))) return -EBUSY;
+  // Up to 32 TiB, as the program asks: an allocation that fails is its answer, not fatal, and
+  // the pool the loop had stays.
+  auto *memory = static_cast<char *>(mem_try_alloc(long(count) * long(size)));
+  if (!memory) return -ENOMEM;
+  if (pool.count) pool_free(loop, pool);
+  pool.memory = memory;
   pool.count = count;
   pool.size = size;
   pool.is_out.reserve_zeroed(int(count));

@@ -94,9 +94,9 @@ run_case "LD_LIBRARY_PATH keeps what it had, after evring's directory" 0 \
   env LD_LIBRARY_PATH=/some/where "$evring_run" "$probe"
 backends="select=1 poll=2 epoll=4"
 if "$abs_top_builddir/tests/harness/kernel_has_io_uring" >/dev/null; then
-  backends="$backends io_uring=128"
+  backends="$backends io_uring=128 iouring=128"  # iouring: EVRING_BACKEND's other spelling
 else
-  echo "SKIP: --backend io_uring: the kernel offers no io_uring"
+  echo "SKIP: --backend io_uring and iouring: the kernel offers no io_uring"
 fi
 for entry in $backends; do
   run_case "--backend ${entry%=*}" 0 "^library libevring
