@@ -43,6 +43,10 @@
 //  Q. A multishot request being completed refuses removal and cancellation with -EALREADY.
 //  R. The kernel header's io_uring_buf_ring puts its flexible array one struct further in C++
 //     (an empty struct has a size there) than the kernel reads it.
+//  S. A poll always watches POLLRDHUP too (the kernel adds it, as ERR and HUP): once the peer
+//     has shut down its writing, a poll for POLLOUT alone on a full socket completes at once
+//     with POLLRDHUP, again at every re-arm, a loop that never waits. epoll reports RDHUP only
+//     when asked.
 #include <errno.h>
 #include <string.h>
 
@@ -134,13 +138,18 @@ __attribute__((always_inline)) inline void poll_completed(ev_loop *loop, UringSt
   if (fd >= loop->fds.count) return;
   FdEntry &entry = loop->fds[fd];
   UringFd &uring = uring_fd(entry);
-  if (ends_armed_poll(uring, generation, cqe.flags)) disarm_and_requeue(state, fd, entry);
+  bool ended = ends_armed_poll(uring, generation, cqe.flags);
+  if (ended) disarm_and_requeue(state, fd, entry);
   int result = cqe.res;
   if (entry.generation != generation) {
     linger_poll_completed(state, entry, result);
     return;
   }
-  if (result > 0) {
+  if (ended && rdhup_alone(entry, result)) {
+    // Quirk S: the re-arm queued above registers it with the epoll set, which waits for what
+    // the watchers asked for.
+    if (uring.state != UringFdState::kInEpollSet) epoll_set_adopt(state, uring);
+  } else if (result > 0) {
     fd_event(loop, fd, revents_of(uint32_t(result)));
     ++state.call.batch_reported;
   } else if (result == -EINVAL) {

@@ -20,7 +20,9 @@ bool is_fresh(const ev_loop *loop, const io_uring_cqe &cqe) {
   int fd = fd_of(cqe.user_data);
   if (fd >= loop->fds.count) return false;
   const FdEntry &entry = loop->fds[fd];
-  return (uring_fd(entry).flags & kFresh) && entry.generation == generation_of(cqe.user_data);
+  // One that reports nothing is no news: handled at once, it leaves the wait waiting.
+  return (uring_fd(entry).flags & kFresh) && entry.generation == generation_of(cqe.user_data) &&
+         !rdhup_alone(entry, cqe.res);
 }
 
 // Unless the fd has a newer registration (an embedding loop's callbacks ran in between).

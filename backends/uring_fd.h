@@ -10,6 +10,7 @@
 //   kIdle       --flush, watched, fd beyond user_data--> kInEpollSet  epoll_ctl ADD
 //   kPolled     --its poll completes (one-shot)--------> kIdle        queued again if watched
 //   kPolled     --its poll completes with -EINVAL (E)--> kInEpollSet  registered at next flush
+//   kPolled     --it completes with RDHUP alone (S)----> kInEpollSet  registered at next flush
 //   kPolled     --flush, new generation (G)------------> kIdle        POLL_REMOVE, then as kIdle
 //   kPolled     --the ring is replaced-----------------> kIdle        queued again if watched
 //   kInEpollSet --flush, watched, same file------------> kInEpollSet  epoll_ctl ADD/MOD

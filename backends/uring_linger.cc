@@ -47,8 +47,10 @@ bool linger_ready(ev_loop *loop, UringState &state) {
 }
 
 void linger_poll_completed(UringState &state, const FdEntry &entry, int result) {
-  // A poll removed after its fd became ready, and still unwatched.
-  if (result > 0 && !entry.registered) state.call.woken = true;
+  // A poll removed after its fd became ready, and still unwatched. POLLRDHUP alone is no
+  // readiness the fd was watched for (quirk S).
+  if (result > 0 && (result & (POLLIN | POLLOUT | POLLERR | POLLHUP)) && !entry.registered)
+    state.call.woken = true;
 }
 
 void linger_fired(ev_loop *loop, UringState &state, int fd, uint32_t generation) {

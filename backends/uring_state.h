@@ -131,6 +131,12 @@ inline int revents_of(uint32_t bits) {
          (bits & (POLLIN | POLLERR | POLLHUP) ? EV_READ : 0);
 }
 
+// Quirk S (io_uring.cc): a poll completion that carries POLLRDHUP and nothing the fd's watchers
+// asked for. It reports no event.
+inline bool rdhup_alone(const FdEntry &entry, int result) {
+  return result > 0 && (result & POLLRDHUP) && !(revents_of(uint32_t(result)) & entry.registered);
+}
+
 // Marks the fd for the next flush, which brings its kernel registration up to date.
 inline void queue(UringState &state, int fd, UringFd &uring) {
   if (uring.flags & kQueued) return;

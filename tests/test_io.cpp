@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace {
@@ -304,6 +306,40 @@ TEST_CASE("EV_WRITE stays quiet on a full socket and arrives once the peer drain
   REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
   CHECK(trace.front() == Firing{"writer", EV_WRITE});
   ev_io_stop(loop, &writer.w);
+}
+
+namespace {
+
+double thread_cpu_seconds() {
+  struct timespec now;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+// io_uring polls always watch POLLRDHUP too (quirk S of backends/io_uring.cc): a poll for
+// EV_WRITE alone completed at once, again and again, and the loop spun without waiting.
+TEST_CASE("a full socket whose peer shut down writing keeps EV_WRITE quiet, without spinning",
+          "[io]") {
+  LoopGuard loop;
+  SocketFds sockets = make_socketpair();
+  REQUIRE(fill(sockets.a.get()) > 0);
+  Trace trace;
+  StartedIo writer(loop, trace, "writer", sockets.a.get(), EV_WRITE);
+  poll_once(loop);
+  REQUIRE(shutdown(sockets.b.get(), SHUT_WR) == 0);
+
+  StartedTimer timer(loop, trace, "timer", 0.2, 0.);
+  double cpu_before = thread_cpu_seconds();
+  REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+  CHECK(trace == Trace{{"timer", EV_TIMER}});
+  CHECK(thread_cpu_seconds() - cpu_before < 0.05);  // waited, did not spin for 0.2 s
+
+  trace.clear();
+  CHECK_FALSE(drain(sockets.b.get()).empty());
+  REQUIRE(run_until(loop, [&] { return !trace.empty(); }));
+  CHECK(trace.front() == Firing{"writer", EV_WRITE});
 }
 
 namespace {
