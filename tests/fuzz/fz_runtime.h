@@ -787,6 +787,10 @@ static inline int fz_has_callback(struct fz_watcher *x) {
 static inline void fz_feed(int w, int revents) {
   struct fz_watcher *x = fz_get(w);
   if (!x || !fz_has_callback(x)) return;
+  /* libev's child reaping raises a pending child watcher's priority to EV_MAXPRI and then feeds
+     EV_CHILD to the pending entry of the wrong priority: the event is lost, or added to another
+     watcher's. evring delivers both events; an active child watcher is not fed here. */
+  if (x->type == FZ_CHILD && ev_is_active(&x->ev.w)) return;
   char text[96];
   if (!revents) revents = fz_natural_event(x);
   fz_print("feed w%d %s", w, fz_events_text(text, sizeof text, revents, "", "|"));
