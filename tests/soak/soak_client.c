@@ -3,6 +3,7 @@
  * get the right answer.
  *
  *   soak_client echo|http PORT SECONDS [CONNECTIONS [REQUESTS_PER_CONNECTION]]
+ *   soak_client h2load-log <LOG
  *
  * echo: each request is a message of 1 to 4096 bytes whose pattern depends on the connection and
  * the request; the echo must come back byte for byte. http: each request is an HTTP/1.1 GET with
@@ -11,6 +12,10 @@
  * and a new one takes its place. The echo client ends it with a half-close and waits for the
  * server's EOF; the http client's last request says "Connection: close" and waits for the
  * server's close after the answer. Both are server-side closes the server must do right.
+ *
+ * h2load-log reads h2load's --log-file (one request a line: start, status, microseconds) and
+ * reports it the same way, counting every status other than 2xx as an error: h2load itself
+ * prints no percentiles, and its log is too long to keep.
  *
  * Latencies go into a log-linear histogram (memory does not grow with the run). A request with
  * no progress for 10 s is an error (its connection is replaced). The last line is
@@ -304,14 +309,45 @@ static int parse_count(const char *text, long min, long max, long *value) {
   return *end == '\0' && end != text && *value >= min && *value <= max;
 }
 
+/* Prints the report line and the kinds of error; the exit status. */
+static int report(const char *mode_name, double elapsed) {
+  printf(
+      "soak_client: mode=%s requests=%ld errors=%ld connections=%ld p50_us=%lld p99_us=%lld "
+      "max_us=%lld seconds=%.1f\n",
+      mode_name, answered, errors, opened, (long long)percentile(0.50), (long long)percentile(0.99),
+      (long long)max_us, elapsed);
+  for (size_t i = 0; i < sizeof error_kinds / sizeof error_kinds[0] && error_kinds[i].what; ++i)
+    printf("error: %s (%ld times)\n", error_kinds[i].what, error_kinds[i].count);
+  return errors == 0 && answered > 0 ? 0 : 1;
+}
+
+static int read_h2load_log(void) {
+  char line[256];
+  while (fgets(line, sizeof line, stdin)) {
+    char *field = strchr(line, '\t');
+    long status = field ? strtol(field + 1, &field, 10) : -1;
+    long long us = field && *field == '\t' ? strtoll(field + 1, NULL, 10) : -1;
+    if (status < 200 || status > 299 || us < 0) {
+      note_error(status == -1 ? "h2load: a failed stream" : "h2load: not a 2xx answer");
+      continue;
+    }
+    record(us * 1000);
+    ++answered;
+  }
+  return report("h2load-log", 0.);
+}
+
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "h2load-log") == 0) return read_h2load_log();
   long port_value, seconds, count = connections, per = per_connection;
   if (argc < 4 || argc > 6 || (strcmp(argv[1], "echo") && strcmp(argv[1], "http")) ||
       !parse_count(argv[2], 1, 65535, &port_value) || !parse_count(argv[3], 1, 86400, &seconds) ||
       (argc > 4 && !parse_count(argv[4], 1, MAX_CONNECTIONS, &count)) ||
       (argc > 5 && !parse_count(argv[5], 1, 1000000000, &per))) {
-    fprintf(stderr, "usage: %s echo|http PORT SECONDS [CONNECTIONS [REQUESTS_PER_CONNECTION]]\n",
-            argv[0]);
+    fprintf(stderr,
+            "usage: %s echo|http PORT SECONDS [CONNECTIONS [REQUESTS_PER_CONNECTION]]\n"
+            "       %s h2load-log <LOG\n",
+            argv[0], argv[0]);
     return 2;
   }
   mode = strcmp(argv[1], "echo") == 0 ? MODE_ECHO : MODE_HTTP;
@@ -367,13 +403,5 @@ int main(int argc, char **argv) {
       open += c->fd >= 0;
     }
   }
-  double elapsed = (double)(now - start) / 1e9;
-  printf(
-      "soak_client: mode=%s requests=%ld errors=%ld connections=%ld p50_us=%lld p99_us=%lld "
-      "max_us=%lld seconds=%.1f\n",
-      argv[1], answered, errors, opened, (long long)percentile(0.50), (long long)percentile(0.99),
-      (long long)max_us, elapsed);
-  for (size_t i = 0; i < sizeof error_kinds / sizeof error_kinds[0] && error_kinds[i].what; ++i)
-    printf("error: %s (%ld times)\n", error_kinds[i].what, error_kinds[i].count);
-  return errors == 0 && answered > 0 ? 0 : 1;
+  return report(argv[1], (double)(now - start) / 1e9);
 }
