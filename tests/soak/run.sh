@@ -257,6 +257,10 @@ nghttpd_case() {
   local reader=$!
   "${h2load[@]}" -D $main --log-file="$out.fifo" "$url" >"$out.client" 2>&1 ||
     problems+=("h2load exit status $?: $(tail -n 3 "$out.client")")
+  # Should h2load have failed before opening its log, the reader is still waiting in open():
+  # a writer that comes and goes lets it end (on Linux, opening a fifo read-write never blocks).
+  exec {unblock}<>"$out.fifo"
+  exec {unblock}>&-
   wait $reader || problems+=("h2load's log: $(tr '\n' ' ' <"$out.latency")")
   settle "$pid"
   after=$(sample "$pid")
