@@ -86,15 +86,15 @@ rss_kb() {
   awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
-# settle PID: waits (at most 5 s) until the server's fd count stays the same for half a second:
-# the client is gone, the server has closed its side.
+# settle PID [QUIET]: waits (at most 15 s) until the server's fd count stays the same for QUIET
+# tenths of a second (default 5): the client is gone, the server has closed its side.
 settle() {
   local last=-1 same=0 count
-  for _ in $(seq 50); do
+  for _ in $(seq 150); do
     count=$(fd_count "$1")
     if [ "$count" = "$last" ]; then
       same=$((same + 1))
-      [ $same -ge 5 ] && return
+      [ $same -ge "${2:-5}" ] && return
     else
       same=0 last=$count
     fi
@@ -247,22 +247,25 @@ nghttpd_case() {
     judge "$out.result" "$backend nghttpd-h2load" "-" "nghttpd did not listen on $port: $(tail -n 3 "$out.stderr")"
     return
   fi
+  local run=$((main > 14 ? main - 9 : 5)) # the two longer settles fit in the backend's share
   local h2load=(timeout $bound "$evring_run" --backend "$backend" h2load -c $CONNECTIONS -m 4 -t 1)
   "${h2load[@]}" -D $warmup "$url" >"$out.warmup" 2>&1 ||
     problems+=("warm-up: h2load exit status $?: $(tail -n 3 "$out.warmup")")
-  settle "$pid"
+  # nghttpd keeps a served file open until it has not been served for about 2 s: quiet means
+  # no change for 5 s.
+  settle "$pid" 50
   before=$(sample "$pid")
   mkfifo "$out.fifo"
   "$soak/soak_client" h2load-log <"$out.fifo" >"$out.latency" &
   local reader=$!
-  "${h2load[@]}" -D $main --log-file="$out.fifo" "$url" >"$out.client" 2>&1 ||
+  "${h2load[@]}" -D $run --log-file="$out.fifo" "$url" >"$out.client" 2>&1 ||
     problems+=("h2load exit status $?: $(tail -n 3 "$out.client")")
   # Should h2load have failed before opening its log, the reader is still waiting in open():
   # a writer that comes and goes lets it end (on Linux, opening a fifo read-write never blocks).
   exec {unblock}<>"$out.fifo"
   exec {unblock}>&-
   wait $reader || problems+=("h2load's log: $(tr '\n' ' ' <"$out.latency")")
-  settle "$pid"
+  settle "$pid" 50
   after=$(sample "$pid")
   kill -TERM "$pid"
   wait $runner
@@ -281,7 +284,7 @@ nghttpd_case() {
   line=$(grep '^soak_client:' "$out.latency")
   local done_requests
   done_requests=$(sed -n 's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done.*/\1/p' "$out.client")
-  line=$(sed "s/ requests=[0-9]*/ requests=${done_requests:-?}/; s/ seconds=[0-9.]*/ seconds=$main/" <<<"$line")
+  line=$(sed "s/ requests=[0-9]*/ requests=${done_requests:-?}/; s/ seconds=[0-9.]*/ seconds=$run/" <<<"$line")
   judge "$out.result" "$backend nghttpd-h2load" "$(figures "$before" "$after" "$line")" "${problems[@]}"
 }
 
