@@ -163,12 +163,13 @@ figures() {
     echo "rss_kb=$rss0->$rss1 fds=$fds0->$fds1"
     return
   fi
-  local requests errors p99 duration
+  local requests errors p99 duration connections
   requests=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$3")
+  connections=$(sed -n 's/.* connections=\([1-9][0-9]*\).*/ connections=\1/p' <<<"$3")
   errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$3")
   p99=$(sed -n 's/.* p99_us=\([0-9]*\).*/\1/p' <<<"$3")
   duration=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<<"$3")
-  echo "requests=${requests:-?} errors=${errors:-?} rss_kb=$rss0->$rss1 fds=$fds0->$fds1" \
+  echo "requests=${requests:-?}$connections errors=${errors:-?} rss_kb=$rss0->$rss1 fds=$fds0->$fds1" \
     "p99_us=${p99:-?} seconds=${duration:-?}"
 }
 

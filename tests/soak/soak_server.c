@@ -43,11 +43,21 @@
 
 enum { LANES = 8, TRANSIENTS = 4, TIMERS = 64, PERIODICS = 4, ASYNC_BURST = 16 };
 
-static const double EARLY_TOLERANCE = 1e-3;  /* ev_now (wall clock) against timers (monotonic) */
-static const double PERIODIC_STALL = 10.;    /* seconds without a periodic firing: an error */
-static const double HANDSHAKE_TIMEOUT = 10.; /* seconds a thread waits for its signal or async */
-static const double DRAIN_TIMEOUT = 10.;
-static const double CHILD_DEADLINE = 10.; /* the child's own bound on its work */
+static const double EARLY_TOLERANCE = 1e-3; /* ev_now (wall clock) against timers (monotonic) */
+/* The deadlines count ticks of a repeating timer, not seconds: on a loaded machine a process
+ * can stand still for seconds (with the load average above 100 on two CPUs, this server's timers
+ * were once all 20 s late, and a bare fork() took up to 2.6 s), and a repeating timer fires once
+ * after such a pause, not once per interval missed. So a deadline is met only by a loop that
+ * kept running and still did not see the event. */
+enum {
+  TRANSIENT_TICKS = 2000, /* transient churn ticks (5 ms) before a pair's byte is overdue */
+  PERIODIC_TICKS = 10,    /* watchdog ticks (1 s) without a periodic firing */
+  DRAIN_TICKS = 1000,     /* drain ticks (10 ms) */
+  CHILD_TICKS = 20,       /* the child's deadline ticks (0.5 s) */
+};
+/* A thread's wait for the loop to see its signal or async; wall-clock seconds, since the thread
+ * cannot see the loop run. The exact check is the count at the drain. */
+static const double HANDSHAKE_TIMEOUT = 60.;
 
 /* ---- counting ------------------------------------------------------------------------------ */
 
@@ -168,12 +178,12 @@ static void lanes_close(void) {
 struct transient {
   int fds[2]; /* -1 when the slot is free */
   ev_io reader, writer;
-  ev_tstamp opened_at;
+  long opened_tick;
 };
 
 static struct transient transients[TRANSIENTS];
 static ev_timer transient_churn;
-static long transient_pairs, transient_unused;
+static long transient_pairs, transient_unused, transient_ticks;
 
 static void transient_close(struct ev_loop *loop, struct transient *t) {
   /* Both watchers are stopped before the fds close, so no backend watches a closed fd. */
@@ -205,11 +215,12 @@ static void transient_readable(struct ev_loop *loop, ev_io *w, int revents) {
 }
 
 static void transient_tick(struct ev_loop *loop, ev_timer *w, int revents) {
+  ++transient_ticks;
   for (int i = 0; i < TRANSIENTS; ++i) {
     struct transient *t = &transients[i];
     if (t->fds[0] >= 0) {
-      if (ev_now(loop) - t->opened_at > HANDSHAKE_TIMEOUT) {
-        note_error("transient: no byte within the timeout");
+      if (transient_ticks - t->opened_tick > TRANSIENT_TICKS) {
+        note_error("transient: no byte within 2000 ticks");
         transient_close(loop, t);
       }
       continue;
@@ -219,7 +230,7 @@ static void transient_tick(struct ev_loop *loop, ev_timer *w, int revents) {
       t->fds[0] = t->fds[1] = -1;
       continue;
     }
-    t->opened_at = ev_now(loop);
+    t->opened_tick = transient_ticks;
     ev_io_set(&t->reader, t->fds[0], EV_READ);
     ev_io_set(&t->writer, t->fds[1], EV_WRITE);
     ev_io_start(loop, &t->reader);
@@ -329,7 +340,7 @@ static void timers_stop(struct ev_loop *loop) {
 struct soak_periodic {
   ev_periodic periodic;
   ev_tstamp due;
-  ev_tstamp last_fired;
+  int idle_ticks; /* watchdog ticks since it last fired */
   long fired;
 };
 
@@ -354,7 +365,7 @@ static void periodic_fired(struct ev_loop *loop, ev_periodic *w, int revents) {
   struct soak_periodic *p = w->data;
   ev_tstamp now = ev_now(loop);
   if (now < p->due - EARLY_TOLERANCE) note_error("periodic: fired early");
-  p->last_fired = now;
+  p->idle_ticks = 0;
   ++p->fired;
   ++periodics_fired;
   if (p->fired % 20 == 0) {
@@ -368,9 +379,9 @@ static void periodic_fired(struct ev_loop *loop, ev_periodic *w, int revents) {
 
 static void periodic_check(struct ev_loop *loop, ev_timer *w, int revents) {
   for (int i = 0; i < PERIODICS; ++i) {
-    if (ev_now(loop) - periodics[i].last_fired > PERIODIC_STALL) {
+    if (++periodics[i].idle_ticks > PERIODIC_TICKS) {
       note_error("periodic: stalled");
-      periodics[i].last_fired = ev_now(loop);
+      periodics[i].idle_ticks = 0;
     }
   }
 }
@@ -379,7 +390,6 @@ static void periodics_start(struct ev_loop *loop) {
   for (int i = 0; i < PERIODICS; ++i) {
     ev_init(&periodics[i].periodic, periodic_fired);
     periodics[i].periodic.data = &periodics[i];
-    periodics[i].last_fired = ev_now(loop);
     periodic_begin(loop, &periodics[i], i);
   }
   ev_timer_init(&periodic_watchdog, periodic_check, 1., 1.);
@@ -412,9 +422,9 @@ static void sleep_seconds(double seconds) {
 
 /* Waits until *seen reaches target, the soak stops, or the timeout passes (an error). */
 static void await_count(atomic_long *seen, long target, const char *lost) {
-  for (double waited = 0.; atomic_load(seen) < target; waited += 0.0002) {
+  for (double start = ev_time(); atomic_load(seen) < target;) {
     if (atomic_load(&stopping)) return;
-    if (waited > HANDSHAKE_TIMEOUT) {
+    if (ev_time() - start > HANDSHAKE_TIMEOUT) {
       note_error(lost);
       return;
     }
@@ -525,6 +535,7 @@ static ev_timer child_timer, child_deadline;
 static ev_io child_pipe_watcher;
 static ev_async child_async;
 static int child_pipe[2], child_done;
+enum { CHILD_TIMED_OUT = 4 }; /* its exit status when the deadline ended its loop */
 
 static void child_timer_cb(struct ev_loop *loop, ev_timer *w, int revents) {
   if (write(child_pipe[1], "c", 1) != 1) ev_break(loop, EVBREAK_ALL);
@@ -542,8 +553,10 @@ static void child_async_cb(struct ev_loop *loop, ev_async *w, int revents) {
   ev_break(loop, EVBREAK_ALL);
 }
 
+static int child_ticks;
+
 static void child_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents) {
-  ev_break(loop, EVBREAK_ALL);
+  if (++child_ticks > CHILD_TICKS) ev_break(loop, EVBREAK_ALL);
 }
 
 static void child_main(struct ev_loop *loop) {
@@ -557,14 +570,14 @@ static void child_main(struct ev_loop *loop) {
   if (pipe2(child_pipe, O_CLOEXEC | O_NONBLOCK) < 0) _exit(3);
   ev_timer_init(&child_timer, child_timer_cb, 0.01, 0.);
   ev_timer_start(loop, &child_timer);
-  ev_timer_init(&child_deadline, child_deadline_cb, CHILD_DEADLINE, 0.);
+  ev_timer_init(&child_deadline, child_deadline_cb, 0.5, 0.5);
   ev_timer_start(loop, &child_deadline);
   ev_io_init(&child_pipe_watcher, child_pipe_cb, child_pipe[0], EV_READ);
   ev_io_start(loop, &child_pipe_watcher);
   ev_async_init(&child_async, child_async_cb);
   ev_async_start(loop, &child_async);
   ev_run(loop, 0);
-  _exit(child_done ? 0 : 4);
+  _exit(child_done ? 0 : CHILD_TIMED_OUT);
 }
 
 static void child_exited(struct ev_loop *loop, ev_child *w, int revents) {
@@ -572,13 +585,19 @@ static void child_exited(struct ev_loop *loop, ev_child *w, int revents) {
   child_pid = 0;
   if (WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0)
     ++children_ok;
+  else if (WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == CHILD_TIMED_OUT)
+    note_error("fork: the child's work did not end within its deadline");
   else
     note_error("fork: the child failed");
 }
 
+static double fork_max_seconds; /* the longest fork() call: how long the loop stood still */
+
 static void fork_tick(struct ev_loop *loop, ev_timer *w, int revents) {
   if (child_pid) return; /* the last child is still at work */
+  ev_tstamp before = ev_time();
   pid_t pid = fork();
+  if (pid > 0 && ev_time() - before > fork_max_seconds) fork_max_seconds = ev_time() - before;
   if (pid < 0) {
     note_error("fork: fork failed");
     return;
@@ -594,8 +613,8 @@ static void fork_tick(struct ev_loop *loop, ev_timer *w, int revents) {
 /* ---- running and stopping ------------------------------------------------------------------ */
 
 static ev_timer drain_timer;
-static ev_tstamp drain_started, started;
-static int drained;
+static ev_tstamp started;
+static int stop_begun, drained, drain_ticks;
 
 static void stop_working_watchers(struct ev_loop *loop) {
   lanes_stop(loop);
@@ -608,7 +627,7 @@ static void stop_working_watchers(struct ev_loop *loop) {
 /* Waits for the threads' last signal or async and for the last child, then ends the loop. */
 static void drain_tick(struct ev_loop *loop, ev_timer *w, int revents) {
   int done = threads_drained() && !child_pid;
-  if (!done && ev_now(loop) - drain_started < DRAIN_TIMEOUT) return;
+  if (!done && ++drain_ticks < DRAIN_TICKS) return;
   if (!done) note_error("drain: signals, asyncs or the child still outstanding");
   drained = done;
   ev_timer_stop(loop, w);
@@ -618,9 +637,9 @@ static void drain_tick(struct ev_loop *loop, ev_timer *w, int revents) {
 }
 
 static void begin_stop(struct ev_loop *loop) {
-  if (drain_started > 0.) return;
+  if (stop_begun) return;
+  stop_begun = 1;
   atomic_store(&stopping, 1);
-  drain_started = ev_now(loop);
   stop_working_watchers(loop);
   for (int i = 0; i < 2; ++i) ev_signal_stop(loop, &stop_signals[i]);
   ev_timer_stop(loop, &time_limit);
@@ -728,13 +747,14 @@ int main(int argc, char **argv) {
       "soak_server: backend=%s seconds=%.1f lane_messages=%ld transient_pairs=%ld "
       "transient_unused=%ld timers_fired=%ld timers_meddled=%ld timer_max_late_ms=%.1f "
       "periodics_fired=%ld periodics_restarted=%ld signals=%ld asyncs=%ld async_bursts=%ld "
-      "burst_sends=%ld burst_callbacks=%ld forks=%ld children_ok=%ld drained=%s errors=%ld\n",
+      "burst_sends=%ld burst_callbacks=%ld forks=%ld children_ok=%ld fork_max_ms=%.1f drained=%s "
+      "errors=%ld\n",
       backend_name(ev_backend(loop)), ev_time() - started, lane_messages, transient_pairs,
       transient_unused, timers_fired, timers_meddled, timer_max_late * 1e3, periodics_fired,
       periodics_restarted, atomic_load(&signals_seen[0]) + atomic_load(&signals_seen[1]),
       atomic_load(&async_seen), atomic_load(&burst_generation), atomic_load(&burst_sent),
-      atomic_load(&burst_callbacks), forks, children_ok, drained ? "yes" : "no",
-      atomic_load(&errors));
+      atomic_load(&burst_callbacks), forks, children_ok, fork_max_seconds * 1e3,
+      drained ? "yes" : "no", atomic_load(&errors));
   for (size_t i = 0; i < sizeof error_kinds / sizeof error_kinds[0] && error_kinds[i].what; ++i)
     printf("error: %s (%ld times)\n", error_kinds[i].what, atomic_load(&error_kinds[i].count));
   ev_loop_destroy(loop);
