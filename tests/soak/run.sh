@@ -29,9 +29,9 @@ sanitized=${SANITIZE_FLAGS:+yes}
 soak=$build/tests/soak
 evring_run=$build/tools/evring-run-uninstalled
 # RSS may grow by this much between the two samples. A quiet server's RSS moves by a few pages
-# (malloc's arenas and trimming, stdio, pages of the pool touched for the first time); 1 MiB
-# over the run is a leak of under 1 byte a request once a case serves a million requests, and
-# of 64 bytes a request at 16000 requests, the fewest a short case serves.
+# (malloc's arenas and trimming, stdio): up to 44 kB for evring's servers, 100 kB for nghttpd,
+# in the runs so far. 1 MiB is a leak of about 10 bytes a request at the 100 000 requests a case
+# of soak-short serves, and of under a byte a request at the millions of a longer soak.
 RSS_SLACK_KB=1024
 CONNECTIONS=16
 REQUESTS_PER_CONNECTION=200
@@ -77,24 +77,26 @@ echo "soak: ${seconds} s over $# backends ($backends): $per_backend s each, warm
 
 # ---- measuring a server --------------------------------------------------------------------
 
+# fd_count PID: the process's open fds, but for files under $work/htdocs: nghttpd keeps a file
+# it served open until nobody asked for it for about 2 s (its cache, not a leak), which would
+# make its count depend on when it is sampled.
 fd_count() {
-  local fds=(/proc/"$1"/fd/*)
-  [ -e "${fds[0]}" ] && echo ${#fds[@]} || echo 0
+  find "/proc/$1/fd" -mindepth 1 ! -lname "$work/htdocs/*" 2>/dev/null | wc -l
 }
 
 rss_kb() {
   awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
-# settle PID [QUIET]: waits (at most 15 s) until the server's fd count stays the same for QUIET
-# tenths of a second (default 5): the client is gone, the server has closed its side.
+# settle PID: waits (at most 10 s) until the server's fd count stays the same for half a
+# second: the client is gone, the server has closed its side.
 settle() {
   local last=-1 same=0 count
-  for _ in $(seq 150); do
+  for _ in $(seq 100); do
     count=$(fd_count "$1")
     if [ "$count" = "$last" ]; then
       same=$((same + 1))
-      [ $same -ge "${2:-5}" ] && return
+      [ $same -ge 5 ] && return
     else
       same=0 last=$count
     fi
@@ -248,25 +250,22 @@ nghttpd_case() {
     judge "$out.result" "$backend nghttpd-h2load" "-" "nghttpd did not listen on $port: $(tail -n 3 "$out.stderr")"
     return
   fi
-  local run=$((main > 14 ? main - 9 : 5)) # the two longer settles fit in the backend's share
   local h2load=(timeout $bound "$evring_run" --backend "$backend" h2load -c $CONNECTIONS -m 4 -t 1)
   "${h2load[@]}" -D $warmup "$url" >"$out.warmup" 2>&1 ||
     problems+=("warm-up: h2load exit status $?: $(tail -n 3 "$out.warmup")")
-  # nghttpd keeps a served file open until it has not been served for about 2 s: quiet means
-  # no change for 5 s.
-  settle "$pid" 50
+  settle "$pid"
   before=$(sample "$pid")
   mkfifo "$out.fifo"
   "$soak/soak_client" h2load-log <"$out.fifo" >"$out.latency" &
   local reader=$!
-  "${h2load[@]}" -D $run --log-file="$out.fifo" "$url" >"$out.client" 2>&1 ||
+  "${h2load[@]}" -D $main --log-file="$out.fifo" "$url" >"$out.client" 2>&1 ||
     problems+=("h2load exit status $?: $(tail -n 3 "$out.client")")
   # Should h2load have failed before opening its log, the reader is still waiting in open():
   # a writer that comes and goes lets it end (on Linux, opening a fifo read-write never blocks).
   exec {unblock}<>"$out.fifo"
   exec {unblock}>&-
   wait $reader || problems+=("h2load's log: $(tr '\n' ' ' <"$out.latency")")
-  settle "$pid" 50
+  settle "$pid"
   after=$(sample "$pid")
   kill -TERM "$pid"
   wait $runner
@@ -285,7 +284,7 @@ nghttpd_case() {
   line=$(grep '^soak_client:' "$out.latency")
   local done_requests
   done_requests=$(sed -n 's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done.*/\1/p' "$out.client")
-  line=$(sed "s/ requests=[0-9]*/ requests=${done_requests:-?}/; s/ seconds=[0-9.]*/ seconds=$run/" <<<"$line")
+  line=$(sed "s/ requests=[0-9]*/ requests=${done_requests:-?}/; s/ seconds=[0-9.]*/ seconds=$main/" <<<"$line")
   judge "$out.result" "$backend nghttpd-h2load" "$(figures "$before" "$after" "$line")" "${problems[@]}"
 }
 
