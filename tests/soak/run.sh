@@ -224,6 +224,9 @@ load_case() {
   status=$?
   [ $status -eq "$expected" ] || problems+=("server exit status $status, not $expected")
   server_stderr_problems "$out.stderr" problems
+  # The ops servers name their backend; the ev_io server exits 77 rather than run on another.
+  ! grep -q ' backend ' "$out.stdout" || grep -q " backend $backend," "$out.stdout" ||
+    problems+=("the server did not use $backend: $(head -n 1 "$out.stdout")")
   check_growth "$before" "$after" problems
   line=$(grep '^soak_client:' "$out.client")
   judge "$out.result" "$backend $name" "$(figures "$before" "$after" "$line")" "${problems[@]}"
@@ -307,6 +310,8 @@ soak_server_case() {
   check_growth "$before" "$after" problems
   line=$(grep '^soak_server: backend=' "$out.stdout")
   [ -n "$line" ] || problems+=("no report")
+  [[ $line == "soak_server: backend=$backend "* ]] || [ -z "$line" ] ||
+    problems+=("soak_server did not use $backend")
   judge "$out.result" "$backend soak_server" \
     "$(figures "$before" "$after") ${line#soak_server: }" "${problems[@]}"
 }
