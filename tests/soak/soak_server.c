@@ -46,9 +46,9 @@ enum { LANES = 8, TRANSIENTS = 4, TIMERS = 64, PERIODICS = 4, ASYNC_BURST = 16 }
 static const double EARLY_TOLERANCE = 1e-3; /* ev_now (wall clock) against timers (monotonic) */
 /* The deadlines count ticks of a repeating timer, not seconds: on a loaded machine a process
  * can stand still for seconds (with the load average above 100 on two CPUs, this server's timers
- * were once all 20 s late, and a bare fork() took up to 2.6 s), and a repeating timer fires once
- * after such a pause, not once per interval missed. So a deadline is met only by a loop that
- * kept running and still did not see the event. */
+ * were once all 20 s late; fork() took up to 2.6 s here, 1 s in a program that only forks), and
+ * a repeating timer fires once after such a pause, not once per interval missed. So a deadline
+ * is met only by a loop that kept running and still did not see the event. */
 enum {
   TRANSIENT_TICKS = 2000, /* transient churn ticks (5 ms) before a pair's byte is overdue */
   PERIODIC_TICKS = 10,    /* watchdog ticks (1 s) without a periodic firing */
