@@ -21,6 +21,10 @@ void (*g_syserr_cb)(const char *msg) noexcept;
 
 namespace evring {
 
+void *mem_try_realloc(void *ptr, long size) {
+  return g_allocator(ptr, size);
+}
+
 void *mem_realloc(void *ptr, long size) {
   ptr = g_allocator(ptr, size);
   if (!ptr && size) {

@@ -84,14 +84,23 @@ int evring_buffer_pool(ev_loop *loop, unsigned count, size_t size) noexcept {
   loop_claim_in_child(loop);
   OpTable &table = ops_table(loop);
   BufferPool &pool = table.pool;
-  if (pool.count) {
-    if (pool.out || pooled_op_in_flight(table)) return -EBUSY;
-    pool_free(loop, pool);
+  if (pool.count && (pool.out || pooled_op_in_flight(table))) return -EBUSY;
+  // The one allocation a program is told about: all of the new pool's memory is had first
+  // (the free list at its full size, so that offering the buffers allocates nothing), and a
+  // refusal leaves the old pool as it was.
+  BufferPool fresh{};
+  fresh.memory = static_cast<char *>(mem_try_realloc(nullptr, long(count) * long(size)));
+  if (!fresh.memory || !fresh.is_out.try_reserve_zeroed(int(count)) ||
+      !fresh.free.try_reserve_zeroed(int(count))) {
+    mem_free(fresh.memory);
+    fresh.is_out.release();
+    fresh.free.release();
+    return -ENOMEM;
   }
-  pool.memory = static_cast<char *>(mem_realloc(nullptr, long(count) * long(size)));
+  if (pool.count) pool_free(loop, pool);
+  pool = fresh;
   pool.count = count;
   pool.size = size;
-  pool.is_out.reserve_zeroed(int(count));
   pool.is_out.count = int(count);
   pool_offer_all(loop, pool);
   return 0;
