@@ -84,6 +84,12 @@ TEST_CASE("with no fd left a new loop is NULL on epoll and io_uring; an automati
     struct ev_loop *select_loop = ev_loop_new(EVBACKEND_SELECT | EVFLAG_NOENV);
     if (!select_loop) failures |= kFifth;
     ev_loop_destroy(select_loop);
+    // The default loop also takes poll, and its SIGCHLD watcher wants the wakeup fd, as in
+    // libev: the syserr callback is told, frees an fd, and the loop is made.
+    record_syserr_from(table.take_one());
+    struct ev_loop *default_loop = ev_default_loop(EVFLAG_NOENV);
+    if (!default_loop || ev_backend(default_loop) != EVBACKEND_POLL) failures |= kSixth;
+    if (!syserr_said("evring: cannot create wakeup fd")) failures |= kSixth;
     return failures;
   }));
 }

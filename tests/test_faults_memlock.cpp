@@ -1,11 +1,10 @@
-// RLIMIT_MEMLOCK too small for io_uring. Kernels 5.12 to 6.12 charged rings to the memory
-// cgroup; since the ring memory moved to io_uring's "regions" (6.13), a ring's pages count
-// against the locked-memory limit again for a user without CAP_IPC_LOCK, and io_uring_setup
-// fails with ENOMEM when they do not fit. Here (6.18), in a child without CAP_IPC_LOCK (root
-// becomes nobody): with the limit at 0 no io_uring loop can be made (NULL; an automatic loop
-// takes epoll and keeps it when ops start, doing them itself); with room for a small ring but
-// not for the larger one thousands of fds need, the loop moves to epoll without losing an
-// event.
+// RLIMIT_MEMLOCK too small for io_uring. Kernels 5.12 to about 6.12 charged rings to the
+// memory cgroup; newer ones (6.18 here) charge a ring's pages against the locked-memory limit
+// again for a process without CAP_IPC_LOCK, and io_uring_setup fails with ENOMEM when they do
+// not fit. In a child without CAP_IPC_LOCK (root becomes nobody): with the limit at 0 no
+// io_uring loop can be made (NULL; an automatic loop takes epoll and keeps it when ops start,
+// doing them itself); with room for a small ring but not for the larger one thousands of fds
+// need, the loop moves to epoll without losing an event.
 #include <sys/socket.h>
 
 #include "fault_support.h"
