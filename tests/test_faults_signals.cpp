@@ -35,6 +35,12 @@ struct Storm {
   std::vector<double> ticks;
   double one_shot_started = 0, one_shot_fired = 0;
   bool storm_over = false;
+  // Timers on time, whatever the scheduler does: an iteration whose time is past a timer's due
+  // time has that timer's callback pending (checked from a check watcher, which runs after the
+  // iteration's timers were collected).
+  ev_timer *tick = nullptr, *one_shot = nullptr;
+  double tick_due = 0, one_shot_due = 0;
+  int iterations = 0, late = 0;
 };
 
 uint8_t pattern_byte(size_t offset) {
@@ -59,8 +65,20 @@ void on_storm_bytes(struct ev_loop *, ev_io *w, int) {
       storm.bytes_in_order &= buffer[i] == pattern_byte(storm.received++);
 }
 
-void on_tick(struct ev_loop *, ev_timer *w, int) {
-  static_cast<Storm *>(w->data)->ticks.push_back(ev_time());
+void on_tick(struct ev_loop *loop, ev_timer *w, int) {
+  Storm &storm = *static_cast<Storm *>(w->data);
+  storm.ticks.push_back(ev_time());
+  storm.tick_due = ev_now(loop) + ev_timer_remaining(loop, w);
+}
+
+void on_check(struct ev_loop *loop, ev_check *w, int) {
+  Storm &storm = *static_cast<Storm *>(w->data);
+  ++storm.iterations;
+  double now = ev_now(loop), margin = 1e-3;
+  if (now >= storm.tick_due + margin && !ev_is_pending(storm.tick)) ++storm.late;
+  if (storm.one_shot_due && !storm.one_shot_fired && now >= storm.one_shot_due + margin &&
+      !ev_is_pending(storm.one_shot))
+    ++storm.late;
 }
 
 void on_one_shot(struct ev_loop *, ev_timer *w, int) {
@@ -106,6 +124,13 @@ TEST_CASE("a signal storm loses no event, shows no error and keeps timers on tim
   ev_async_init(&over, on_over);
   over.data = &storm;
   ev_async_start(loop, &over);
+  storm.tick = &tick;
+  storm.one_shot = &one_shot;
+  storm.tick_due = ev_now(loop) + 0.005;
+  ev_check check;
+  ev_check_init(&check, on_check);
+  check.data = &storm;
+  ev_check_start(loop, &check);
 
   pthread_t loop_thread = pthread_self();
   std::atomic<int> sent{0};
@@ -133,7 +158,8 @@ TEST_CASE("a signal storm loses no event, shows no error and keeps timers on tim
     while (pthread_kill(loop_thread, storm.watched_signal) == EAGAIN) sched_yield();
     storm.last_watched_sent = true;
   });
-  storm.one_shot_started = ev_time();
+  storm.one_shot_started = ev_now(loop);  // the base of a timer's delay, as in libev
+  storm.one_shot_due = storm.one_shot_started + 0.1;
   ev_timer_start(loop, &one_shot);
 
   bool done = run_until(
@@ -157,23 +183,26 @@ TEST_CASE("a signal storm loses no event, shows no error and keeps timers on tim
   CHECK(storm.last_watched_seen);
   CHECK(storm.watched_callbacks >= 1);
   CHECK(syserr_log.calls == 0);  // no EINTR (or anything else) reported as a failure
-  // The one-shot timer fired on time: not early, and not held up by the storm.
+  // The timers fired on time: the one-shot not before its delay from ev_now(), and neither of
+  // them missed an iteration whose time had passed its due time. How soon those iterations
+  // come is the scheduler's business on a loaded machine: the wall-clock bound is loose.
   REQUIRE(storm.one_shot_fired > 0);
   CHECK(storm.one_shot_fired - storm.one_shot_started >= 0.1 - 1e-3);
-  CHECK(storm.one_shot_fired - storm.one_shot_started < 0.1 + 0.25);
-  // The 5 ms ticker never stalled.
-  REQUIRE(storm.ticks.size() >= 2);
-  double longest = storm.ticks.front() - storm.one_shot_started;
+  CHECK(storm.one_shot_fired - storm.one_shot_started < 0.1 + 5);
+  double longest = storm.ticks.empty() ? 0 : storm.ticks.front() - storm.one_shot_started;
   for (size_t i = 1; i < storm.ticks.size(); ++i)
     longest = std::max(longest, storm.ticks[i] - storm.ticks[i - 1]);
-  INFO("storm lasted " << ended - storm.one_shot_started << " s, " << storm.ticks.size()
-                       << " ticks, longest gap " << longest << " s");
-  CHECK(longest < 0.25);
+  INFO("storm lasted " << ended - storm.one_shot_started << " s, " << storm.iterations
+                       << " iterations, " << storm.ticks.size() << " ticks, longest gap " << longest
+                       << " s");
+  CHECK(storm.ticks.size() >= 2);
+  CHECK(storm.late == 0);
 
   ev_signal_stop(loop, &watched);
   ev_io_stop(loop, &reader);
   ev_timer_stop(loop, &tick);
   ev_async_stop(loop, &over);
+  ev_check_stop(loop, &check);
   close(bytes[0]);
   close(bytes[1]);
   sigaction(storm.program_signal, &previous, nullptr);
