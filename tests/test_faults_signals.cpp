@@ -17,6 +17,19 @@ namespace {
 // ---- a signal storm ----------------------------------------------------------------------------
 
 constexpr int kStormSignals = 5000;  // real-time: queued, so each is handled exactly once
+// ThreadSanitizer's own signal handler keeps one pending signal per number and thread until the
+// thread reaches a safe point, so queued signals coalesce there: only "some" can be asserted.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kSignalsQueue = false;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kSignalsQueue = false;
+#else
+constexpr bool kSignalsQueue = true;
+#endif
+#else
+constexpr bool kSignalsQueue = true;
+#endif
 constexpr size_t kStormBytes = 1 << 18;
 
 std::atomic<int> g_handled{0};
@@ -166,7 +179,7 @@ TEST_CASE("a signal storm loses no event, shows no error and keeps timers on tim
       loop,
       [&] {
         return storm.received == kStormBytes && storm.last_watched_seen &&
-               g_handled.load() == kStormSignals && storm.one_shot_fired > 0;
+               (g_handled.load() == kStormSignals || !kSignalsQueue) && storm.one_shot_fired > 0;
       },
       30.);
   double ended = ev_time();
@@ -177,7 +190,10 @@ TEST_CASE("a signal storm loses no event, shows no error and keeps timers on tim
 
   CHECK(done);
   CHECK(sent.load() == kStormSignals);
-  CHECK(g_handled.load() == kStormSignals);  // the program's handler ran for every one
+  if (kSignalsQueue)
+    CHECK(g_handled.load() == kStormSignals);  // the program's handler ran for every one
+  else
+    CHECK(g_handled.load() >= 1);
   CHECK(storm.received == kStormBytes);
   CHECK(storm.bytes_in_order);
   CHECK(storm.last_watched_seen);
