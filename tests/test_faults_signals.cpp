@@ -287,7 +287,7 @@ bool fresh_tick(int ticks) {
   while (read(ticks, buffer, sizeof buffer) > 0) {
   }
   pollfd readable = {ticks, POLLIN, 0};
-  return poll(&readable, 1, 3000) == 1;
+  return poll(&readable, 1, 10000) == 1;
 }
 
 }  // namespace
