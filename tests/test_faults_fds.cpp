@@ -314,3 +314,43 @@ TEST_CASE("io_uring moved to another thread with no fd for a new ring falls back
     return failures;
   }));
 }
+
+TEST_CASE(
+    "a multishot probe without an fd for its eventfd leaves the question open for later loops",
+    "[core][faults][emfile][io_uring]") {
+  if (!io_uring_available()) {
+    WARN("skipped: io_uring is not available here");
+    return;
+  }
+  unsigned kernel_multishot;
+  {
+    struct ev_loop *loop = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
+    REQUIRE(loop);
+    ev_run(loop, EVRUN_NOWAIT);
+    kernel_multishot = evring::uring_test_loop_features(loop) & evring::kUringMultishot;
+    ev_loop_destroy(loop);
+  }
+  if (!kernel_multishot) {
+    WARN("skipped: this kernel has no multishot polls");
+    return;
+  }
+  expect_clean_exit(run_captured([] {
+    evring::uring_test_forget_poll_flavours();  // as in a process that never asked
+    FullFdTable table;
+    if (!table.full()) return 64;
+    table.free_some(1);
+    struct ev_loop *starved = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
+    if (!starved) return 65;
+    ev_run(starved, EVRUN_NOWAIT);  // the ring took the last fd: the probe has no eventfd
+    int failures = 0;
+    if (evring::uring_test_loop_features(starved) & evring::kUringMultishot) failures |= kFirst;
+    table.free_some(8);
+    struct ev_loop *later = ev_loop_new(EVBACKEND_IOURING | EVFLAG_NOENV);
+    if (!later) return 66;
+    ev_run(later, EVRUN_NOWAIT);
+    if (!(evring::uring_test_loop_features(later) & evring::kUringMultishot)) failures |= kSecond;
+    ev_loop_destroy(later);
+    ev_loop_destroy(starved);
+    return failures;
+  }));
+}
