@@ -130,10 +130,6 @@ class FullFdTable {
     fillers_.pop_back();
     return fd;
   }
-  // Opens descriptors again until the table is full.
-  void refill() {
-    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers_.push_back(fd);
-  }
 
  private:
   std::vector<int> fillers_;
