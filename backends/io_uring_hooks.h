@@ -44,6 +44,8 @@ unsigned uring_test_ring_entries(struct ev_loop *loop);
 int uring_test_ring_fd(struct ev_loop *loop);
 // The UringFeature bits an io_uring loop uses (complete once it has polled), else 0.
 unsigned uring_test_loop_features(struct ev_loop *loop);
+// Makes the next loop ask again which poll flavours the kernel has (cached for the process).
+void uring_test_forget_poll_flavours();
 
 }  // namespace evring
 

@@ -25,8 +25,9 @@ bool set_registration(int epoll_fd, int op, int fd, epoll_event &event) {
 }
 
 void open_set(EpollSet &set) {
-  set.fd = epoll_create1(EPOLL_CLOEXEC);
-  if (set.fd < 0) fatal_syserr("evring: epoll_create1 (io_uring fallback set)");
+  // Tried again after the syserr callback, which libev's manual expects to remedy.
+  while ((set.fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+    fatal_syserr("evring: epoll_create1 (io_uring fallback set)");
   set.events.reserve_zeroed(64);
   set.armed = false;
 }

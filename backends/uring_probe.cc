@@ -67,11 +67,12 @@ constexpr uint64_t kProbeRemove = ~uint64_t(0);
 // completes at once with IORING_CQE_F_MORE where multishot exists), then remove it, so that
 // nothing stays in the ring. A removal that finds the poll running (-EALREADY, quirk Q) is asked
 // again. Needs an enabled ring; the completions of other requests it submits
-// along (ops started before the loop first polled) go to `others`.
-unsigned probe_poll_flavours(UringRing *ring, const CompletionVisitor &others) {
-  if (ring->sq_entries - uring_sq_pending(ring) < 2) return 0;  // the probe may ask again
+// along (ops started before the loop first polled) go to `others`. -1 when it could not ask (no
+// room for the removal in the ring, no fd left for the eventfd): not an answer to keep.
+int probe_poll_flavours(UringRing *ring, const CompletionVisitor &others) {
+  if (ring->sq_entries - uring_sq_pending(ring) < 2) return -1;
   int event_fd = eventfd(0, EFD_CLOEXEC);
-  if (event_fd < 0) return 0;
+  if (event_fd < 0) return -1;
   prep_poll_add(uring_get_sqe(ring), event_fd, POLLOUT, true, kProbeMultishot);
   unsigned found = 0;
   bool poll_ended = false;
@@ -98,7 +99,7 @@ unsigned probe_poll_flavours(UringRing *ring, const CompletionVisitor &others) {
     if (remove && !poll_ended) prep_poll_remove(uring_get_sqe(ring), kProbeMultishot, kProbeRemove);
   }
   close(event_fd);
-  return found;
+  return int(found);
 }
 
 // 0: not asked yet; otherwise kAsked | the flavours. Racing first callers ask twice and store
@@ -131,13 +132,21 @@ bool uring_open_probed(UringRing *ring, unsigned entries, unsigned allowed, Urin
   return false;
 }
 
+// A probe that could not ask leaves this ring without the flavours and the question open for
+// the next loop: a moment without fds must not cost the process its multishot polls.
 unsigned uring_poll_flavours(UringRing *ring, CompletionVisitor others) {
   unsigned flavours = known_poll_flavours.load(std::memory_order_acquire);
   if (!flavours) {
-    flavours = kAsked | probe_poll_flavours(ring, others);
+    int found = probe_poll_flavours(ring, others);
+    if (found < 0) return 0;
+    flavours = kAsked | unsigned(found);
     known_poll_flavours.store(flavours, std::memory_order_release);
   }
   return flavours & ~kAsked;
+}
+
+void uring_test_forget_poll_flavours() {
+  known_poll_flavours.store(0, std::memory_order_release);
 }
 
 // Answered without creating a ring: asking which backends exist must not interrupt a program

@@ -96,13 +96,14 @@ void release_arrays(ev_loop *loop) {
 
 namespace {
 
-// The backend's kernel state goes; `make` builds the next one (false: none could be made).
+// The backend's kernel state goes; `make` builds the next one (false: none could be made, and
+// it is asked again after the syserr callback, which libev's manual expects to remedy).
 template <class Make>
 void backend_rebuild(ev_loop *loop, Make make) {
   loop->backend_repair = BackendRepair::kNone;
   ops_suspend(loop);
   loop->backend->destroy(loop);
-  if (!make()) fatal_syserr("evring: cannot re-create the backend");
+  while (!make()) fatal_syserr("evring: cannot re-create the backend");
   ++loop->backend_fd.generation;
   fd_rearm_all(loop);
   ops_resume(loop);

@@ -21,6 +21,10 @@ void (*g_syserr_cb)(const char *msg) noexcept;
 
 namespace evring {
 
+void *mem_try_realloc(void *ptr, long size) {
+  return g_allocator(ptr, size);
+}
+
 void *mem_realloc(void *ptr, long size) {
   ptr = g_allocator(ptr, size);
   if (!ptr && size) {
@@ -28,10 +32,6 @@ void *mem_realloc(void *ptr, long size) {
     abort();
   }
   return ptr;
-}
-
-void *mem_try_alloc(long size) {
-  return g_allocator(nullptr, size);
 }
 
 void fatal_syserr(const char *msg) {

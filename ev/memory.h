@@ -12,9 +12,8 @@ namespace evring {
 
 // Never returns null for a nonzero size: allocation failure is fatal, as in libev.
 void *mem_realloc(void *ptr, long size);
-// For memory whose size the program chose and can do without (a buffer pool): null when the
-// allocator fails, for the caller to report.
-void *mem_try_alloc(long size);
+// Null when the allocator refuses: for the calls documented to return -ENOMEM.
+void *mem_try_realloc(void *ptr, long size);
 inline void mem_free(void *ptr) {
   mem_realloc(ptr, 0);
 }
@@ -39,7 +38,11 @@ struct Vec {
 
   // Makes room for `wanted` elements; new elements are zeroed so a fresh slot is "empty".
   void reserve_zeroed(int wanted) {
-    if (wanted > capacity) grow(wanted);
+    if (wanted > capacity) grow(wanted, mem_realloc);
+  }
+  // As reserve_zeroed, but false (and the array as it was) when the allocator refuses.
+  bool try_reserve_zeroed(int wanted) {
+    return wanted <= capacity || grow(wanted, mem_try_realloc);
   }
   void push(const T &value) {
     reserve_zeroed(count + 1);
@@ -53,12 +56,15 @@ struct Vec {
 
  private:
   // Out of line so that push() stays a compare and a store in the hot paths.
-  __attribute__((noinline)) void grow(int wanted) {
+  __attribute__((noinline)) bool grow(int wanted, void *(*allocate)(void *, long)) {
     int grown = capacity ? capacity : 16;
     while (grown < wanted) grown *= 2;
-    items = static_cast<T *>(mem_realloc(items, long(sizeof(T)) * grown));
+    T *moved = static_cast<T *>(allocate(items, long(sizeof(T)) * grown));
+    if (!moved) return false;
+    items = moved;
     memset(static_cast<void *>(items + capacity), 0, sizeof(T) * (grown - capacity));
     capacity = grown;
+    return true;
   }
 };
 

@@ -85,15 +85,22 @@ int evring_buffer_pool(ev_loop *loop, unsigned count, size_t size) noexcept {
   OpTable &table = ops_table(loop);
   BufferPool &pool = table.pool;
   if (pool.count && (pool.out || pooled_op_in_flight(table))) return -EBUSY;
-  // Up to 32 TiB, as the program asks: an allocation that fails is its answer, not fatal, and
-  // the pool the loop had stays.
-  auto *memory = static_cast<char *>(mem_try_alloc(long(count) * long(size)));
-  if (!memory) return -ENOMEM;
+  // The one allocation a program is told about: all of the new pool's memory is had first
+  // (the free list at its full size, so that offering the buffers allocates nothing), and a
+  // refusal leaves the old pool as it was.
+  BufferPool fresh{};
+  fresh.memory = static_cast<char *>(mem_try_realloc(nullptr, long(count) * long(size)));
+  if (!fresh.memory || !fresh.is_out.try_reserve_zeroed(int(count)) ||
+      !fresh.free.try_reserve_zeroed(int(count))) {
+    mem_free(fresh.memory);
+    fresh.is_out.release();
+    fresh.free.release();
+    return -ENOMEM;
+  }
   if (pool.count) pool_free(loop, pool);
-  pool.memory = memory;
+  pool = fresh;
   pool.count = count;
   pool.size = size;
-  pool.is_out.reserve_zeroed(int(count));
   pool.is_out.count = int(count);
   pool_offer_all(loop, pool);
   return 0;

@@ -139,8 +139,9 @@ void signals_release(ev_loop *loop) {
 void signals_after_fork(ev_loop *loop) {
   if (loop->signal_fd < 0) return;
   close_signal_fd(loop);
-  loop->signal_fd = signalfd(-1, &loop->signal_fd_set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (loop->signal_fd < 0) fatal_syserr("evring: cannot recreate signalfd after fork");
+  // Tried again after the syserr callback, which libev's manual expects to remedy.
+  while ((loop->signal_fd = signalfd(-1, &loop->signal_fd_set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+    fatal_syserr("evring: cannot recreate signalfd after fork");
   ev_io_set(&loop->signal_fd_watcher, loop->signal_fd, EV_READ);
   ev_io_start(loop, &loop->signal_fd_watcher);
   ev_unref(loop);

@@ -24,16 +24,23 @@ static void on_wakeup(ev_loop *loop, ev_io *, int revents) {
   if (wake.asyncs_pending.exchange(0, std::memory_order_acq_rel)) asyncs_feed_sent(loop);
 }
 
+// An eventfd, else a pipe. When neither can be had (no fd left), the syserr callback is told
+// and both are tried again, as libev does: its manual expects the callback to remedy.
 static void open_fds(Wakeup &wake) {
-  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd >= 0) {
-    wake.read_fd = wake.write_fd = fd;
-    return;
+  for (;;) {
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd >= 0) {
+      wake.read_fd = wake.write_fd = fd;
+      return;
+    }
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+      wake.read_fd = pipe_fds[0];
+      wake.write_fd = pipe_fds[1];
+      return;
+    }
+    fatal_syserr("evring: cannot create wakeup fd");
   }
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) fatal_syserr("evring: cannot create wakeup fd");
-  wake.read_fd = pipe_fds[0];
-  wake.write_fd = pipe_fds[1];
 }
 
 static void close_fds(Wakeup &wake) {
