@@ -7,8 +7,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -21,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "uring_test_support.h"
+#include "ops_test_support.h"
 
 using evring::uring_test_hooks;
 
@@ -34,28 +32,6 @@ unsigned masked_features() {
                   unsigned(kUringSyncCancel),
                   unsigned(kUringMultishotOps | kUringBufRing | kUringSyncCancel));
 }
-
-// A TCP listener on 127.0.0.1 and clients connected to it (blocking connects: the backlog
-// takes them before the loop accepts).
-struct Listener {
-  Fd socket;
-  sockaddr_in address{};
-  Listener() : socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    REQUIRE(socket.get() >= 0);
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(socket.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(getsockname(socket.get(), reinterpret_cast<sockaddr *>(&address), &length) == 0);
-    REQUIRE(listen(socket.get(), 1024) == 0);
-  }
-  Fd connect_client() const {
-    Fd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    REQUIRE(::connect(client.get(), reinterpret_cast<const sockaddr *>(&address), sizeof address) ==
-            0);
-    return client;
-  }
-};
 
 // An echo server made of ops: a multishot accept, and per connection a pooled multishot receive
 // whose data goes back with a send-all.
