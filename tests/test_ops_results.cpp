@@ -221,6 +221,45 @@ TEST_CASE("ops of one kind on one fd complete in the order they were started", "
     for (int i = 0; i < kOps; ++i) CHECK(ops[i]->received() == sent.substr(4 * size_t(i), 4));
   }
 
+  // Each ends in the readiness callback of an emulated backend, where the next one begins.
+  SECTION("receives that do not fill their buffers") {
+    SocketFds sockets = make_socketpair();
+    char buffers[kOps][16];
+    for (int i = 0; i < kOps; ++i) {
+      ops[i]->recv(sockets.a.get(), buffers[i], sizeof buffers[i]);
+      ops[i]->start();
+    }
+    for (int i = 0; i < kOps; ++i) {
+      write_byte(sockets.b.get(), char('0' + i));
+      REQUIRE(run_ops_until(loop, [&] { return order.size() == size_t(i) + 1; }));
+      CHECK(ops[i]->received() == std::string(1, char('0' + i)));
+    }
+    CHECK(order == started_order());
+  }
+
+  SECTION("accepts") {
+    UnixListener listener;
+    for (int i = 0; i < kOps; ++i) {
+      ops[i]->accept(listener.socket.get());
+      ops[i]->start();
+    }
+    run_nowait(loop, 1);
+    std::vector<Fd> clients;
+    for (int i = 0; i < kOps; ++i) {
+      clients.push_back(listener.connect_client());
+      write_byte(clients.back().get(), char('0' + i));
+    }
+    REQUIRE(run_ops_until(loop, [&] { return order.size() == size_t(kOps); }));
+    CHECK(order == started_order());
+    for (int i = 0; i < kOps; ++i) {
+      REQUIRE(ops[i]->completions[0].result >= 0);
+      Fd accepted(int(ops[i]->completions[0].result));
+      char first = 0;
+      CHECK(recv(accepted.get(), &first, 1, 0) == 1);
+      CHECK(first == char('0' + i));
+    }
+  }
+
   SECTION("sends") {
     SocketFds sockets = make_socketpair();
     std::string chunks[kOps];

@@ -177,10 +177,12 @@ struct SlowReader {
 
 }  // namespace
 
-TEST_CASE("a send-all of 16 MB reaches a slow reader whole", "[ops][stress]") {
+TEST_CASE("a send-all of 16 MB reaches a slow reader whole, and queued sends keep their order",
+          "[ops][stress]") {
   OPS_LOOP(loop);
   SocketFds sockets = make_socketpair();
   SlowReader reader(loop, sockets.b.get());
+  std::vector<char> order;
 
   SECTION("16 MB") {
     std::string data = pattern(16 << 20);
@@ -195,5 +197,19 @@ TEST_CASE("a send-all of 16 MB reaches a slow reader whole", "[ops][stress]") {
     CHECK(reader.got == data);
   }
 
+  SECTION("two queued sends") {
+    std::string first = pattern(1 << 20), second = pattern(1 << 20, 3);
+    RecordedOp sends[2] = {RecordedOp(loop), RecordedOp(loop)};
+    sends[0].send(sockets.a.get(), first.data(), first.size(), EVRING_SEND_ALL);
+    sends[1].send(sockets.a.get(), second.data(), second.size(), EVRING_SEND_ALL);
+    for (int i = 0; i < 2; ++i) {
+      sends[i].then = [&, i](RecordedOp &) { order.push_back(char('0' + i)); };
+      sends[i].start();
+    }
+    REQUIRE(run_ops_until(
+        loop, [&] { return reader.got.size() == 2u << 20 && order.size() == 2; }, 20.));
+    CHECK(std::string(order.begin(), order.end()) == "01");
+    CHECK(reader.got == first + second);
+  }
   ev_io_stop(loop, &reader.watcher);
 }
