@@ -566,6 +566,10 @@ typedef struct evring_op {
   do {                                                        \
     ev_init((ev), (cb));                                      \
     (ev)->slot = 0;                                           \
+    (ev)->result = 0;                                         \
+    (ev)->moved = 0;                                          \
+    (ev)->more = 0;                                           \
+    (ev)->buffer = 0;                                         \
     evring_op_set((ev), (kind), (fd), (buf), (len), (flags)); \
   } while (0)
 #define evring_recv_init(ev, cb, fd, buf, len, flags) \

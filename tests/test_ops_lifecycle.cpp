@@ -403,3 +403,39 @@ TEST_CASE("callbacks start their own op again and free other ops", "[ops]") {
     REQUIRE(run_ops_until(loop, [&] { return freed; }));
   }
 }
+
+TEST_CASE("the op initialisers clear what the loop reports", "[core][ops]") {
+  evring_op op;
+  memset(&op, 0x5a, sizeof op);
+  int kind = GENERATE(int(EVRING_RECV), int(EVRING_SEND), int(EVRING_ACCEPT), int(EVRING_CONNECT),
+                      int(EVRING_SHUTDOWN), int(EVRING_CLOSE));
+  CAPTURE(kind);
+  switch (kind) {
+    case EVRING_RECV:
+      evring_recv_init(&op, nullptr, 3, nullptr, 0, 0);
+      break;
+    case EVRING_SEND:
+      evring_send_init(&op, nullptr, 3, nullptr, 0, 0);
+      break;
+    case EVRING_ACCEPT:
+      evring_accept_init(&op, nullptr, 3, 0);
+      break;
+    case EVRING_CONNECT:
+      evring_connect_init(&op, nullptr, 3, nullptr, 0);
+      break;
+    case EVRING_SHUTDOWN:
+      evring_shutdown_init(&op, nullptr, 3, SHUT_WR);
+      break;
+    default:
+      evring_close_init(&op, nullptr, 3);
+      break;
+  }
+  CHECK(op.kind == kind);
+  CHECK(op.result == 0);
+  CHECK(op.moved == 0);
+  CHECK(op.more == 0);
+  CHECK(op.buffer == nullptr);
+  CHECK(op.timeout == 0.);
+  CHECK(!ev_is_active(&op));
+  CHECK(!ev_is_pending(&op));
+}
