@@ -104,8 +104,12 @@ struct EchoServer {
     if (!op->more && op->result > 0) evring_op_start(loop, op);
   }
 
+  // Not while the last send's callback is pending either: that callback sends what is left
+  // (set up again before it, the op would lose the result the callback has yet to count).
   static void send_pending(struct ev_loop *loop, Connection &connection) {
-    if (ev_is_active(&connection.send) || connection.pending.empty()) return;
+    if (ev_is_active(&connection.send) || ev_is_pending(&connection.send) ||
+        connection.pending.empty())
+      return;
     connection.sending.swap(connection.pending);
     connection.pending.clear();
     evring_send_init(&connection.send, on_sent, connection.fd, connection.sending.data(),
