@@ -439,3 +439,25 @@ TEST_CASE("the op initialisers clear what the loop reports", "[core][ops]") {
   CHECK(!ev_is_active(&op));
   CHECK(!ev_is_pending(&op));
 }
+
+// Buffers in results that a stopped receive holds for evring_op_stop are not back in the pool:
+// a new pool would hand the same buffers out again.
+TEST_CASE("a pool is not replaced while a stopped receive holds results in its buffers", "[ops]") {
+  OPS_LOOP(loop);
+  SocketFds sockets = make_socketpair();
+  REQUIRE(evring_buffer_pool(loop, 4, 1) == 0);
+  RecordedOp receive(loop);
+  receive.recv(sockets.a.get(), nullptr, 0, EVRING_MULTISHOT | EVRING_POOLED);
+  {
+    StopWithLeftover leftover(loop, receive, sockets.a.get());
+    receive.start();
+    run_nowait(loop, 1);
+    write_all(sockets.b.get(), "ab");
+    REQUIRE(run_ops_until(loop, [&] { return leftover.stopper.done(); }));
+  }
+  REQUIRE(receive.completions.size() == 1);
+  CHECK(evring_buffer_pool(loop, 4, 1) == -EBUSY);
+  CHECK(receive.stop() == 1);
+  CHECK(evring_buffer_pool(loop, 4, 1) == 0);
+  CHECK(receive.received() == "ab");
+}
