@@ -461,3 +461,45 @@ TEST_CASE("a pool is not replaced while a stopped receive holds results in its b
   CHECK(evring_buffer_pool(loop, 4, 1) == 0);
   CHECK(receive.received() == "ab");
 }
+
+// A callback that runs first (a higher priority) starts an op whose final result is loaded and
+// whose own callback has not run yet: that callback still sees its result and its data, and
+// the op's new result (or its start's failure) comes in a callback of its own.
+TEST_CASE("an op started again before the callback of its final result keeps that result",
+          "[ops]") {
+  OPS_LOOP(loop);
+  // Started again as it was, with an fd that can never work, or with the pending callback then
+  // taken away by ev_clear_pending.
+  int how = GENERATE(0, 1, 2);
+  bool invalid = how == 1, cleared = how == 2;
+  CAPTURE(how);
+  SocketFds sockets = make_socketpair(), idle = make_socketpair();
+  char buffer[8], idle_buffer[8];
+  RecordedOp receive(loop), other(loop);
+  receive.recv(sockets.a.get(), buffer, sizeof buffer);
+  other.recv(idle.a.get(), idle_buffer, sizeof idle_buffer);
+  ev_set_priority(&receive.op, EV_MINPRI);
+  BeforeCallback restart(loop, receive.op, 1, [&] {
+    if (invalid) receive.op.fd = -1;
+    evring_op_start(loop, &receive.op);
+    if (cleared) ev_clear_pending(loop, &receive.op);
+    other.stop();  // on io_uring, may submit what is in the queue and wait
+  });
+  receive.start();
+  other.start();
+  run_nowait(loop, 1);
+  std::string sent = pattern(16);
+  write_all(sockets.b.get(), sent);
+  size_t callbacks = cleared ? 1 : 2;
+  REQUIRE(run_ops_until(loop, [&] { return receive.completions.size() == callbacks; }));
+  CHECK(restart.done());
+  if (cleared) {
+    CHECK(receive.received() == sent.substr(8));
+    return;
+  }
+  CHECK(receive.completions[0].data == sent.substr(0, 8));
+  if (invalid)
+    CHECK(receive.completions[1].result == -EBADF);
+  else
+    CHECK(receive.completions[1].data == sent.substr(8));
+}
