@@ -394,9 +394,9 @@ TEST_CASE("callbacks start their own op again and free other ops", "[ops]") {
     bool freed = false;
     receive->recv(sockets.a.get(), buffer, sizeof buffer);
     receive->then = [&](RecordedOp &self) {
+      freed = true;  // before the closure goes with the op
       self.forget_loop();
       delete &self;
-      freed = true;
     };
     receive->start();
     write_all(sockets.b.get(), "x");
