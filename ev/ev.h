@@ -567,6 +567,10 @@ typedef struct evring_op {
   do {                                                        \
     ev_init((ev), (cb));                                      \
     (ev)->slot = 0;                                           \
+    (ev)->result = 0;                                         \
+    (ev)->moved = 0;                                          \
+    (ev)->more = 0;                                           \
+    (ev)->buffer = 0;                                         \
     evring_op_set((ev), (kind), (fd), (buf), (len), (flags)); \
   } while (0)
 #define evring_recv_init(ev, cb, fd, buf, len, flags) \
@@ -597,8 +601,9 @@ EV_API_DECL int evring_op_stop(EV_P_ evring_op *op) EV_NOEXCEPT;
 EV_API_DECL void evring_op_cancel(EV_P_ evring_op *op) EV_NOEXCEPT;
 /* Gives the loop a pool of `count` buffers of `size` bytes for EVRING_POOLED receives (count a
  * power of two up to 32768, size up to 1 GiB). Returns 0, or -EINVAL, -EBUSY (a pool exists and
- * buffers are out, or a pooled receive is active), -ENOMEM (the old pool stays). While all
- * buffers are out, pooled receives wait for one to come back. */
+ * buffers are out, a pooled receive is active, or a stopped receive holds results not collected
+ * with evring_op_stop), -ENOMEM (the old pool stays). While all buffers are out, pooled receives
+ * wait for one to come back. */
 EV_API_DECL int evring_buffer_pool(EV_P_ unsigned count, size_t size) EV_NOEXCEPT;
 /* Gives a pool buffer (op->buffer) back to the loop. */
 EV_API_DECL void evring_buffer_release(EV_P_ void *buffer) EV_NOEXCEPT;

@@ -34,7 +34,8 @@ int slot_alloc(ev_loop *loop, evring_op *op) {
   slot.op = op;
   slot.kind = uint8_t(op->kind);
   slot.engine = OpEngine::kNone;
-  slot.timed_out = slot.resume = slot.parked = false;
+  slot.timed_out = slot.resume = slot.parked = slot.held = false;
+  slot.start_error = 0;
   slot.next_in_lane = 0;
   slot.results.count = 0;
   slot.moved = 0;
@@ -83,6 +84,7 @@ void lane_push(ev_loop *loop, int fd, int kind, int index) {
 
 // Takes the op out of its lane; returns the index of the op now at the head if it was the head.
 int lane_remove(ev_loop *loop, const evring_op &op, int index) {
+  if (loop->ops->slots[index]->start_error) return -1;  // never in one
   FdOps &lanes = *loop->ops->fds[op.fd];
   int32_t *link = &lanes.head[op.kind - 1];
   int32_t previous = 0;
@@ -120,6 +122,7 @@ void cancel_for_close(ev_loop *loop, int fd) {
 // The op reaches the head of its lane: the kernel does it if the backend can, else the loop.
 void begin(ev_loop *loop, int index) {
   OpSlot &slot = *loop->ops->slots[index];
+  if (slot.held) return;  // release_held begins it
   slot.state = OpState::kInFlight;
   if (loop->ops->suspended) {
     slot.resume = true;
@@ -176,6 +179,26 @@ OpResult pop_result(OpSlot &slot) {
   memmove(slot.results.items, slot.results.items + 1,
           sizeof(OpResult) * size_t(slot.results.count));
   return first;
+}
+
+// Whether a final result of the op waits for its callback (the op is inactive).
+bool delivery_pending(ev_loop *loop, evring_op *op) {
+  auto *watcher = reinterpret_cast<ev_watcher *>(op);
+  return watcher->pending &&
+         (loop->pending[priority_index(watcher)][watcher->pending - 1].events & kOpDelivery);
+}
+
+// The callback of the op's previous final result has run: the op started meanwhile begins, or
+// fails, unless it was cancelled or stopped meanwhile.
+void release_held(ev_loop *loop, int index) {
+  OpSlot &slot = *loop->ops->slots[index];
+  if (!slot.held) return;
+  slot.held = false;
+  if (slot.state != OpState::kQueued) return;
+  if (slot.start_error)
+    deliver(loop, index, OpResult{-slot.start_error, 0, -1, false});
+  else if (lane_head(loop, *slot.op, index))
+    begin(loop, index);
 }
 
 // The op failed before it began: its callback gets `error`, and it never becomes active.
@@ -402,12 +425,20 @@ void ops_refused(ev_loop *loop, int index) {
 void ops_invoke(ev_loop *loop, evring_op *op, int events) {
   unsigned slot_plus_one = op->slot, generation = op->generation;
   op->cb(loop, op, events & ~kOpDelivery);
-  if (!slot_plus_one) return;
+  ops_delivery_done(loop, slot_plus_one, generation);
+}
+
+void ops_delivery_done(ev_loop *loop, unsigned slot_plus_one, unsigned generation) {
+  if (!slot_plus_one || !loop->ops) return;
   int index = int(slot_plus_one) - 1;
   OpSlot &slot = *loop->ops->slots[index];
-  if (slot.generation != generation || slot.state == OpState::kFree ||
-      slot.state == OpState::kStopped || !slot.results.count || slot.op->pending)
-    return;
+  auto current = [&] {
+    return slot.generation == generation && slot.state != OpState::kFree &&
+           slot.state != OpState::kStopped;
+  };
+  if (!current()) return;
+  release_held(loop, index);
+  if (!current() || !slot.results.count || slot.op->pending) return;
   deliver(loop, index, pop_result(slot));
 }
 
@@ -420,7 +451,9 @@ void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
   if (op->active) return;
   if (loop->backend_automatic) backend_upgrade_for_ops(loop);
   drop_leftovers(loop, op);
-  if (int error = invalid_reason(loop, *op)) {
+  int error = invalid_reason(loop, *op);
+  bool held = delivery_pending(loop, op);
+  if (error && !held) {
     fail_at_start(loop, op, error);
     return;
   }
@@ -429,8 +462,11 @@ void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
   op->slot = unsigned(index) + 1;
   op->generation = slot.generation;
   watcher_start(loop, reinterpret_cast<ev_watcher *>(op), 1);
-  lane_push(loop, op->fd, op->kind, index);
   slot.state = OpState::kQueued;
+  slot.held = held;
+  slot.start_error = error;
+  if (error) return;  // its failure follows the pending callback (release_held)
+  lane_push(loop, op->fd, op->kind, index);
   if (op->timeout > 0.) {
     ev_timer_init(&slot.timer, on_timeout, op->timeout, 0.);
     ev_set_priority(&slot.timer, EV_MAXPRI);

@@ -27,7 +27,7 @@ struct OpResult {
 // raced results wait to be collected) -> kFree.
 enum class OpState : uint8_t {
   kFree,
-  kQueued,      // started, waiting behind an earlier op of the same kind on the fd
+  kQueued,      // started, waiting behind an earlier op of the same kind on the fd (or held)
   kInFlight,    // in the kernel (native) or waiting for readiness (emulated)
   kCancelling,  // evring_op_cancel asked for its end
   kDelivering,  // its final result came; earlier results are still being delivered
@@ -46,10 +46,15 @@ struct OpSlot {
   uint32_t generation;  // advanced whenever the slot changes hands; tags kernel requests
   OpState state;
   OpEngine engine;
-  uint8_t kind;           // the op's kind, kept here for when the op struct may be gone
-  bool timed_out;         // its timeout ended it: a -ECANCELED final result becomes -ETIMEDOUT
-  bool resume;            // ended in the kernel by ops_suspend: begins again on the new backend
-  bool parked;            // a pooled receive waiting for a pool buffer (BufferPool::starved)
+  uint8_t kind;    // the op's kind, kept here for when the op struct may be gone
+  bool timed_out;  // its timeout ended it: a -ECANCELED final result becomes -ETIMEDOUT
+  bool resume;     // ended in the kernel by ops_suspend: begins again on the new backend
+  bool parked;     // a pooled receive waiting for a pool buffer (BufferPool::starved)
+  // kQueued: started while the callback of the op's last final result was pending (from
+  // another callback): begins, or fails with start_error, once that callback has run, so that
+  // the callback finds its result and its data in the op's buffer.
+  bool held;
+  int start_error;        // held: the start's parameters can never work (the op is in no lane)
   int next_in_lane;       // slot index + 1 of the op started after it (same fd and kind), or 0
   Vec<OpResult> results;  // results not yet loaded into the op
   size_t moved;           // EVRING_SEND_ALL: bytes sent so far
@@ -124,9 +129,12 @@ void ops_unpark(ev_loop *loop);
 
 // ---- for the core ---------------------------------------------------------------------------
 
-// Runs an op's callback for a result the core queued (events with kOpDelivery), then queues its
-// next result, if one waits.
+// Runs an op's callback for a result the core queued (events with kOpDelivery), then
+// ops_delivery_done.
 void ops_invoke(ev_loop *loop, evring_op *op, int events);
+// A result's callback has run, or ev_clear_pending took it away: the op's next result is
+// queued, if one waits, and an op started again meanwhile begins.
+void ops_delivery_done(ev_loop *loop, unsigned slot_plus_one, unsigned generation);
 // The backend's kernel object is about to be closed and made again (a backend restart, a new
 // io_uring ring): the native ops in flight, which closing it cancels, begin again by
 // ops_resume, natively or emulated; their results that complete before the close are

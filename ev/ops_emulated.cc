@@ -146,6 +146,19 @@ OpSlot *emulated_head(ev_loop *loop, const FdOps &lanes, int kind, int *index) {
   return slot;
 }
 
+// Whether an op at the head of one of the two lanes waits for the watcher's readiness. Asked
+// after the attempts: an op that ended there let the next one of its lane begin, which may
+// wait in turn (a parked receive waits for a buffer instead).
+bool waits(ev_loop *loop, const FdOps &lanes, int kind) {
+  int index;
+  const OpSlot *slot = emulated_head(loop, lanes, kind, &index);
+  return slot && !slot->parked;
+}
+
+bool needed(ev_loop *loop, const FdOps &lanes, int kind, int other_kind) {
+  return waits(loop, lanes, kind) || waits(loop, lanes, other_kind);
+}
+
 // Readiness of the fd: the receive or accept at the head of its lane tries again. Nobody
 // waiting: the watcher stops (lazily, as libev's epoll unregisters).
 // EV_ERROR: the fd was killed, which stopped the watcher and took a reference it had given
@@ -153,32 +166,39 @@ OpSlot *emulated_head(ev_loop *loop, const FdOps &lanes, int kind, int *index) {
 void on_readable(ev_loop *loop, ev_io *io, int revents) {
   FdOps &lanes = fd_ops_of(io, offsetof(FdOps, readable));
   if (revents & EV_ERROR) ev_ref(loop);
-  bool waiting = false;
   int index;
-  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_RECV, &index))
-    waiting |= (revents & EV_ERROR) ? (finish(loop, index, -EBADF), false)
-                                    : try_recv(loop, *slot, index, lanes);
-  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_ACCEPT, &index))
-    waiting |= (revents & EV_ERROR) ? (finish(loop, index, -EBADF), false)
-                                    : try_accept(loop, *slot, index);
-  if (!waiting && !(revents & EV_ERROR)) unwatch(loop, io);
+  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_RECV, &index)) {
+    if (revents & EV_ERROR)
+      finish(loop, index, -EBADF);
+    else
+      try_recv(loop, *slot, index, lanes);
+  }
+  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_ACCEPT, &index)) {
+    if (revents & EV_ERROR)
+      finish(loop, index, -EBADF);
+    else
+      try_accept(loop, *slot, index);
+  }
+  if (!(revents & EV_ERROR) && !needed(loop, lanes, EVRING_RECV, EVRING_ACCEPT)) unwatch(loop, io);
 }
 
 void on_writable(ev_loop *loop, ev_io *io, int revents) {
   FdOps &lanes = fd_ops_of(io, offsetof(FdOps, writable));
   if (revents & EV_ERROR) ev_ref(loop);
-  bool waiting = false;
   int index;
-  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_SEND, &index))
-    waiting |= (revents & EV_ERROR) ? (finish(loop, index, -EBADF, slot->moved), false)
-                                    : try_send(loop, *slot, index);
+  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_SEND, &index)) {
+    if (revents & EV_ERROR)
+      finish(loop, index, -EBADF, slot->moved);
+    else
+      try_send(loop, *slot, index);
+  }
   if (OpSlot *slot = emulated_head(loop, lanes, EVRING_CONNECT, &index)) {
     if (revents & EV_ERROR)
       finish(loop, index, -EBADF);
     else
       connected(loop, *slot, index);
   }
-  if (!waiting && !(revents & EV_ERROR)) unwatch(loop, io);
+  if (!(revents & EV_ERROR) && !needed(loop, lanes, EVRING_SEND, EVRING_CONNECT)) unwatch(loop, io);
 }
 
 // Close (the core has cancelled the fd's other ops): the fd's watchers stop now, before the

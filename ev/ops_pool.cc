@@ -19,11 +19,16 @@ const NativeOps *native_of(ev_loop *loop) {
   return loop->backend ? loop->backend->native_ops : nullptr;
 }
 
-bool pooled_op_in_flight(const OpTable &table) {
-  for (const OpSlot *slot : table.slots)
-    if (slot->state != OpState::kFree && slot->state != OpState::kStopped &&
-        (slot->op->flags & EVRING_POOLED))
-      return true;
+// A pooled receive that is not stopped may take a buffer at any time; a stopped one may hold
+// buffers in results that evring_op_stop has not returned yet (the program's to collect: a new
+// pool would hand the same numbers out again).
+bool pool_in_use(const OpTable &table) {
+  for (const OpSlot *slot : table.slots) {
+    if (slot->state == OpState::kFree) continue;
+    if (slot->state != OpState::kStopped && (slot->op->flags & EVRING_POOLED)) return true;
+    for (const OpResult &result : slot->results)
+      if (result.buffer >= 0) return true;
+  }
   return false;
 }
 
@@ -84,7 +89,7 @@ int evring_buffer_pool(ev_loop *loop, unsigned count, size_t size) noexcept {
   loop_claim_in_child(loop);
   OpTable &table = ops_table(loop);
   BufferPool &pool = table.pool;
-  if (pool.count && (pool.out || pooled_op_in_flight(table))) return -EBUSY;
+  if (pool.count && (pool.out || pool_in_use(table))) return -EBUSY;
   // The one allocation a program is told about: all of the new pool's memory is had first
   // (the free list at its full size, so that offering the buffers allocates nothing), and a
   // refusal leaves the old pool as it was.

@@ -45,7 +45,12 @@ void ev_invoke_pending(ev_loop *loop) {
 }
 
 int ev_clear_pending(ev_loop *loop, void *w) noexcept {
-  return clear_pending(loop, w) & ~kOpDelivery;
+  int events = clear_pending(loop, w);
+  if (events & kOpDelivery) {
+    auto *op = static_cast<evring_op *>(w);
+    ops_delivery_done(loop, op->slot, op->generation);
+  }
+  return events & ~kOpDelivery;
 }
 
 void ev_invoke(ev_loop *loop, void *w, int revents) {

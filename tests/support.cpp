@@ -434,7 +434,9 @@ struct BackendHarness : Catch::TestEventListenerBase {
 
   void testCaseStarting(Catch::TestCaseInfo const &info) override {
     std::snprintf(g_current_test, sizeof g_current_test, "%s", info.name.c_str());
-    alarm(kTestCaseAlarmSeconds);
+    // A long stress run (tests/test_ops_stress.cpp) gets an hour per case.
+    const char *iterations = std::getenv("EVRING_TEST_OPS_ITERATIONS");
+    alarm(iterations && *iterations ? 3600 : kTestCaseAlarmSeconds);
   }
 
   void testCaseEnded(Catch::TestCaseStats const &) override { alarm(0); }
