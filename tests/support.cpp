@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 namespace {
 
@@ -272,6 +273,27 @@ bool await_announcement(int fd, int timeout_ms) {
   return ready == 1 && read(fd, &byte, 1) == 1;
 }
 
+PlainThread::PlainThread(std::function<void()> body) : body_(std::move(body)) {
+  auto run = [](void *self) -> void * {
+    static_cast<PlainThread *>(self)->body_();
+    return nullptr;
+  };
+  joinable_ = pthread_create(&thread_, nullptr, run, this) == 0;
+  if (!joinable_) {
+    fprintf(stderr, "pthread_create failed\n");
+    abort();
+  }
+}
+
+PlainThread::~PlainThread() {
+  join();
+}
+
+void PlainThread::join() {
+  if (joinable_) pthread_join(thread_, nullptr);
+  joinable_ = false;
+}
+
 WakerThread::WakerThread(struct ev_loop *loop, std::function<void()> action)
     : announcer_(loop), thread_([this, action] {
         if (!await_announcement(announcer_.fd())) return;
@@ -285,7 +307,7 @@ WakerThread::~WakerThread() {
 
 bool WakerThread::finish() {
   announcer_.stop();
-  if (thread_.joinable()) thread_.join();
+  thread_.join();
   return acted_;
 }
 
