@@ -587,15 +587,27 @@ struct plain_watcher : watcher<CWatcher, Watcher, c_start, c_stop> {
   void set() EV_NOEXCEPT {}
 };
 
+/* A watcher class with parameters: its set(...) is ev_TYPE_set, restarting an active watcher
+ * around the change, and start(...) here is that set followed by start(). */
+template <class CWatcher, class Watcher, void (*c_start)(struct ev_loop *, CWatcher *),
+          void (*c_stop)(struct ev_loop *, CWatcher *)>
+struct set_watcher : watcher<CWatcher, Watcher, c_start, c_stop> {
+  set_watcher(loop_ref watcher_loop) EV_NOEXCEPT
+      : watcher<CWatcher, Watcher, c_start, c_stop>(watcher_loop) {}
+  using watcher<CWatcher, Watcher, c_start, c_stop>::start;
+  template <class... Parameters>
+  void start(Parameters... parameters) EV_NOEXCEPT {
+    static_cast<Watcher *>(this)->set(parameters...);
+    start();
+  }
+};
+
 }  // namespace evring_detail
 
-/* Each class's set(...) is ev_TYPE_set, restarting an active watcher around the change, and
- * start(...) is that set followed by start(). */
-
-struct io : evring_detail::watcher<ev_io, io, ev_io_start, ev_io_stop> {
-  io(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
+struct io : evring_detail::set_watcher<ev_io, io, ev_io_start, ev_io_stop> {
+  io(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : set_watcher(watcher_loop) {}
+  using set_watcher::start;
   using watcher::set;
-  using watcher::start;
 
   void set(int watched_fd, int event_mask) EV_NOEXCEPT {
     freeze_guard freeze(this);
@@ -606,24 +618,16 @@ struct io : evring_detail::watcher<ev_io, io, ev_io_start, ev_io_stop> {
     freeze_guard freeze(this);
     ev_io_modify(static_cast<ev_io *>(this), event_mask);
   }
-  void start(int watched_fd, int event_mask) EV_NOEXCEPT {
-    set(watched_fd, event_mask);
-    start();
-  }
 };
 
-struct timer : evring_detail::watcher<ev_timer, timer, ev_timer_start, ev_timer_stop> {
-  timer(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
+struct timer : evring_detail::set_watcher<ev_timer, timer, ev_timer_start, ev_timer_stop> {
+  timer(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : set_watcher(watcher_loop) {}
+  using set_watcher::start;
   using watcher::set;
-  using watcher::start;
 
   void set(ev_tstamp after, ev_tstamp repeat_every = 0.) EV_NOEXCEPT {
     freeze_guard freeze(this);
     ev_timer_set(static_cast<ev_timer *>(this), after, repeat_every);
-  }
-  void start(ev_tstamp after, ev_tstamp repeat_every = 0.) EV_NOEXCEPT {
-    set(after, repeat_every);
-    start();
   }
   void again() EV_NOEXCEPT { ev_timer_again(loop.raw_loop, this); }
   ev_tstamp remaining() const {
@@ -632,51 +636,39 @@ struct timer : evring_detail::watcher<ev_timer, timer, ev_timer_start, ev_timer_
 };
 
 struct periodic
-    : evring_detail::watcher<ev_periodic, periodic, ev_periodic_start, ev_periodic_stop> {
-  periodic(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
+    : evring_detail::set_watcher<ev_periodic, periodic, ev_periodic_start, ev_periodic_stop> {
+  periodic(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : set_watcher(watcher_loop) {}
+  using set_watcher::start;
   using watcher::set;
-  using watcher::start;
 
   /* No reschedule callback: a program that wants one sets reschedule_cb itself. */
   void set(ev_tstamp first_at, ev_tstamp every = 0.) EV_NOEXCEPT {
     freeze_guard freeze(this);
     ev_periodic_set(static_cast<ev_periodic *>(this), first_at, every, nullptr);
   }
-  void start(ev_tstamp first_at, ev_tstamp every = 0.) EV_NOEXCEPT {
-    set(first_at, every);
-    start();
-  }
   void again() EV_NOEXCEPT { ev_periodic_again(loop.raw_loop, this); }
 };
 
 /* ev_signal's class is called sig: many C libraries define `signal` as a macro. */
-struct sig : evring_detail::watcher<ev_signal, sig, ev_signal_start, ev_signal_stop> {
-  sig(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
+struct sig : evring_detail::set_watcher<ev_signal, sig, ev_signal_start, ev_signal_stop> {
+  sig(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : set_watcher(watcher_loop) {}
+  using set_watcher::start;
   using watcher::set;
-  using watcher::start;
 
   void set(int signal_number) EV_NOEXCEPT {
     freeze_guard freeze(this);
     ev_signal_set(static_cast<ev_signal *>(this), signal_number);
   }
-  void start(int signal_number) EV_NOEXCEPT {
-    set(signal_number);
-    start();
-  }
 };
 
-struct child : evring_detail::watcher<ev_child, child, ev_child_start, ev_child_stop> {
-  child(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : watcher(watcher_loop) {}
+struct child : evring_detail::set_watcher<ev_child, child, ev_child_start, ev_child_stop> {
+  child(loop_ref watcher_loop = get_default_loop()) EV_NOEXCEPT : set_watcher(watcher_loop) {}
+  using set_watcher::start;
   using watcher::set;
-  using watcher::start;
 
   void set(int child_pid, int trace = 0) EV_NOEXCEPT {
     freeze_guard freeze(this);
     ev_child_set(static_cast<ev_child *>(this), child_pid, trace);
-  }
-  void start(int child_pid, int trace = 0) EV_NOEXCEPT {
-    set(child_pid, trace);
-    start();
   }
 };
 

@@ -159,46 +159,39 @@ bool needed(ev_loop *loop, const FdOps &lanes, int kind, int other_kind) {
   return waits(loop, lanes, kind) || waits(loop, lanes, other_kind);
 }
 
-// Readiness of the fd: the receive or accept at the head of its lane tries again. Nobody
-// waiting: the watcher stops (lazily, as libev's epoll unregisters).
+// Readiness of the fd: the op at the head of each of the watcher's two lanes tries again
+// (receive and accept on readable, send and connect on writable). Nobody waiting: the watcher
+// stops (lazily, as libev's epoll unregisters).
 // EV_ERROR: the fd was killed, which stopped the watcher and took a reference it had given
-// back already (unreferenced watcher): return it.
-void on_readable(ev_loop *loop, ev_io *io, int revents) {
-  FdOps &lanes = fd_ops_of(io, offsetof(FdOps, readable));
+// back already (unreferenced watcher): return it, and end the ops with EBADF.
+void on_ready(ev_loop *loop, ev_io *io, int revents, FdOps &lanes, int kind, int other_kind) {
   if (revents & EV_ERROR) ev_ref(loop);
-  int index;
-  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_RECV, &index)) {
-    if (revents & EV_ERROR)
-      finish(loop, index, -EBADF);
-    else
-      try_recv(loop, *slot, index, lanes);
-  }
-  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_ACCEPT, &index)) {
-    if (revents & EV_ERROR)
-      finish(loop, index, -EBADF);
-    else
-      try_accept(loop, *slot, index);
-  }
-  if (!(revents & EV_ERROR) && !needed(loop, lanes, EVRING_RECV, EVRING_ACCEPT)) unwatch(loop, io);
-}
-
-void on_writable(ev_loop *loop, ev_io *io, int revents) {
-  FdOps &lanes = fd_ops_of(io, offsetof(FdOps, writable));
-  if (revents & EV_ERROR) ev_ref(loop);
-  int index;
-  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_SEND, &index)) {
+  const int lane_kinds[] = {kind, other_kind};
+  for (int lane : lane_kinds) {
+    int index;
+    OpSlot *slot = emulated_head(loop, lanes, lane, &index);
+    if (!slot) continue;
     if (revents & EV_ERROR)
       finish(loop, index, -EBADF, slot->moved);
-    else
+    else if (lane == EVRING_RECV)
+      try_recv(loop, *slot, index, lanes);
+    else if (lane == EVRING_ACCEPT)
+      try_accept(loop, *slot, index);
+    else if (lane == EVRING_SEND)
       try_send(loop, *slot, index);
-  }
-  if (OpSlot *slot = emulated_head(loop, lanes, EVRING_CONNECT, &index)) {
-    if (revents & EV_ERROR)
-      finish(loop, index, -EBADF);
     else
       connected(loop, *slot, index);
   }
-  if (!(revents & EV_ERROR) && !needed(loop, lanes, EVRING_SEND, EVRING_CONNECT)) unwatch(loop, io);
+  if (!(revents & EV_ERROR) && !needed(loop, lanes, kind, other_kind)) unwatch(loop, io);
+}
+
+void on_readable(ev_loop *loop, ev_io *io, int revents) {
+  on_ready(loop, io, revents, fd_ops_of(io, offsetof(FdOps, readable)), EVRING_RECV, EVRING_ACCEPT);
+}
+
+void on_writable(ev_loop *loop, ev_io *io, int revents) {
+  on_ready(loop, io, revents, fd_ops_of(io, offsetof(FdOps, writable)), EVRING_SEND,
+           EVRING_CONNECT);
 }
 
 // Close (the core has cancelled the fd's other ops): the fd's watchers stop now, before the
