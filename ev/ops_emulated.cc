@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "event_batch.h"
 #include "ops.h"
 
 namespace evring {
@@ -106,14 +107,21 @@ int without_blocking(int fd, Call call) {
   return result;
 }
 
-// Another process may take the connection the readiness announced.
+// Another process may take the connection the readiness announced. A multishot accept takes
+// the connections waiting, up to an event batch, as an ev_io server's accept loop does: one per
+// readiness would cost an iteration per connection (a server's 1024 clients arriving at once
+// kept it at small batches for 1024 iterations).
 bool try_accept(ev_loop *loop, OpSlot &slot, int index) {
   evring_op &op = *slot.op;
-  int fd = without_blocking(op.fd, [&] { return accept4(op.fd, nullptr, nullptr, SOCK_CLOEXEC); });
-  if (fd < 0 && (would_block(errno) || errno == ECONNABORTED)) return true;
-  bool more = (op.flags & EVRING_MULTISHOT) && fd >= 0;
-  finish(loop, index, fd < 0 ? -errno : fd, 0, -1, more);
-  return more;
+  bool multishot = op.flags & EVRING_MULTISHOT;
+  for (int taken = 0; taken < kFirstEventBatch; ++taken) {
+    int fd =
+        without_blocking(op.fd, [&] { return accept4(op.fd, nullptr, nullptr, SOCK_CLOEXEC); });
+    if (fd < 0 && (would_block(errno) || errno == ECONNABORTED)) return true;
+    finish(loop, index, fd < 0 ? -errno : fd, 0, -1, multishot && fd >= 0);
+    if (!multishot || fd < 0) return false;
+  }
+  return true;
 }
 
 bool try_connect(ev_loop *loop, OpSlot &slot, int index) {
