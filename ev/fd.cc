@@ -45,12 +45,12 @@ void fd_kill_closed(ev_loop *loop) {
   }
 }
 
-void fd_rearm_all(ev_loop *loop) {
+void fd_rearm_all(ev_loop *loop, bool queue) {
   for (int fd = 0; fd < loop->fds.count; ++fd) {
     FdEntry &entry = loop->fds[fd];
     entry.registered = 0;
     entry.backend = BackendFdBytes{};
-    if (entry.watchers) fd_change(loop, fd, kFdRebind);
+    if (queue && entry.watchers) fd_change(loop, fd, kFdRebind);
   }
 }
 

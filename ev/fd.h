@@ -19,8 +19,9 @@ void fd_reify(ev_loop *loop);
 void fd_kill(ev_loop *loop, int fd);
 // Finds and kills the watched fds that are no longer open (after a backend saw EBADF).
 void fd_kill_closed(ev_loop *loop);
-// The backend lost its registrations (fresh after fork or rebuild): register every fd again.
-void fd_rearm_all(ev_loop *loop);
+// The backend lost its registrations (fresh after fork or rebuild): every fd is registered
+// again, queued now unless `queue` is false (the caller queues them later).
+void fd_rearm_all(ev_loop *loop, bool queue = true);
 
 // Queues each io watcher on fd for the part of revents it asked for.
 inline void fd_feed(ev_loop *loop, int fd, int revents) {

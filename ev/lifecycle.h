@@ -26,8 +26,9 @@ inline void loop_claim_in_child(ev_loop *loop) {
     loop_claim_in_child_slow(loop);
 }
 // Throws the backend's kernel state away and builds it again from the fd table, with the same
-// backend or, after BackendRepair::kFallBack, the next one that works.
-void backend_restart(ev_loop *loop);
+// backend or, after BackendRepair::kFallBack, the next one that works. `queue_fds` false: the
+// fds are registered again only when the caller queues them (fd_rearm_all).
+void backend_restart(ev_loop *loop, bool queue_fds = true);
 // Picks the backend for `flags` (after environment overrides) and initialises it.
 bool backend_choose(ev_loop *loop);
 // Initialises the first working backend after the loop's (destroyed) one in preference order,

@@ -99,23 +99,24 @@ namespace {
 // The backend's kernel state goes; `make` builds the next one (false: none could be made, and
 // it is asked again after the syserr callback, which libev's manual expects to remedy).
 template <class Make>
-void backend_rebuild(ev_loop *loop, Make make) {
+void backend_rebuild(ev_loop *loop, Make make, bool queue_fds = true) {
   loop->backend_repair = BackendRepair::kNone;
   ops_suspend(loop);
   loop->backend->destroy(loop);
   while (!make()) fatal_syserr("evring: cannot re-create the backend");
   ++loop->backend_fd.generation;
-  fd_rearm_all(loop);
+  fd_rearm_all(loop, queue_fds);
   ops_resume(loop);
 }
 
 }  // namespace
 
-void backend_restart(ev_loop *loop) {
+void backend_restart(ev_loop *loop, bool queue_fds) {
   bool fall_back = loop->backend_repair == BackendRepair::kFallBack;
-  backend_rebuild(loop, [loop, fall_back] {
-    return fall_back ? backend_fall_back(loop) : loop->backend->init(loop);
-  });
+  backend_rebuild(
+      loop,
+      [loop, fall_back] { return fall_back ? backend_fall_back(loop) : loop->backend->init(loop); },
+      queue_fds);
 }
 
 bool backend_switch(ev_loop *loop, const BackendOps *next) {
@@ -151,7 +152,10 @@ void loop_after_fork(ev_loop *loop) {
 void loop_claim_in_child_slow(ev_loop *loop) {
   loop->fork_epoch = fork_epoch();
   ops_after_fork(loop);
-  backend_restart(loop);
+  // After ev_loop_fork the fds are queued for registration where libev queues them, in
+  // loop_after_fork, behind the fds that fork and prepare watchers start: that order is the
+  // order of epoll's ready list, and so of the callbacks (io_uring follows it, quirk D).
+  backend_restart(loop, !loop->forked);
 }
 
 }  // namespace evring
