@@ -322,7 +322,11 @@ void uring_poll(ev_loop *loop, ev_tstamp timeout) {
   if (!ensure_issuer(loop, state)) return;
   ev_tstamp deadline = loop->mn_now + timeout;  // from the clock read that computed the wait
   flush_queued(loop, state);
-  if (state.lingering.stopped.count && linger_ready(loop, state)) timeout = 0.;
+  if (state.lingering.stopped.count) {
+    if (linger_ready(loop, state)) timeout = 0.;
+    // The epoll registrations it made must wake this wait, not only the next one.
+    epoll_set_arm(loop, state);
+  }
   bool interrupted = !wait_for_news(loop, state, timeout, deadline);
   if (!state.call.released) {
     // libev's epoll backend calls the hooks around every epoll_wait, a zero wait included.
