@@ -118,9 +118,14 @@ void flush_queued(ev_loop *loop, UringState &state) {
     FdEntry &entry = loop->fds[fd];
     UringFd &uring = uring_fd(entry);
     uring.flags &= uint8_t(~kQueued);
+    // Watched all along, the fd still names the file its poll was made for: a new poll for it
+    // is epoll's MOD (a correct program stops its watchers before closing the fd).
+    uint32_t superseded = uring.state == UringFdState::kPolled && !(uring.flags & kUnwatched)
+                              ? uring.armed_generation
+                              : 0;
     reconcile(loop, state, fd, entry);
-    uring.flags &= uint8_t(~kRebind);
-    order_note_flushed(state, fd, uring);
+    uring.flags &= uint8_t(~(kRebind | kUnwatched));
+    order_note_flushed(state, fd, uring, superseded);
   }
   int later = state.queued.count - count;
   if (later) memmove(state.queued.items, state.queued.items + count, sizeof(int) * size_t(later));
@@ -143,6 +148,8 @@ __attribute__((always_inline)) inline void poll_completed(ev_loop *loop, UringSt
   int result = cqe.res;
   if (entry.generation != generation) {
     linger_poll_completed(state, entry, result);
+    if (result > 0 && !rdhup_alone(entry, result))
+      order_note_superseded_ready(loop, state, fd, generation);
     return;
   }
   if (ended && rdhup_alone(entry, result)) {
@@ -308,6 +315,7 @@ void uring_modify(ev_loop *loop, int fd, int old_mask, int new_mask, bool new_fi
   if (new_file) uring.flags |= kRebind;
   if (!old_mask != !new_mask) state.watched += new_mask ? 1 : -1;
   order_note_change(uring, old_mask);
+  if (!new_mask) uring.flags |= kUnwatched;
   if (!new_mask && old_mask) linger_on_last_stop(state, fd, entry, uint8_t(old_mask));
   queue(state, fd, uring);
 }

@@ -38,10 +38,11 @@ enum class UringFdState : uint8_t {
 
 // UringFd::flags.
 enum : uint8_t {
-  kQueued = 1,     // in UringState::queued: its kernel registration is to be brought up to date
-  kRebind = 2,     // ev_io_set since the last flush: the number may name a new file
-  kFresh = 4,      // its next poll is a new registration (epoll order, uring_epoll_order.cc)
-  kLingering = 8,  // has (or had) a lingering registration in the epoll set (uring_linger.cc)
+  kQueued = 1,      // in UringState::queued: its kernel registration is to be brought up to date
+  kRebind = 2,      // ev_io_set since the last flush: the number may name a new file
+  kFresh = 4,       // its next poll is a new registration (epoll order, uring_epoll_order.cc)
+  kLingering = 8,   // has (or had) a lingering registration in the epoll set (uring_linger.cc)
+  kUnwatched = 16,  // all its watchers stopped since the last flush: the file may have changed
 };
 
 struct UringFd {

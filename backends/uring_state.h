@@ -60,8 +60,14 @@ struct PollCall {
 };
 
 // Epoll's ready-list order, emulated (uring_epoll_order.cc).
+struct FreshPoll {
+  int fd;                  // has kFresh, and its poll went into the ring this poll
+  uint32_t superseded;     // the generation of the poll it replaced on the same file, or 0
+  bool reported_in_place;  // reported where the superseded poll completed: the fresh poll's
+                           // completion only re-arms
+};
 struct EpollOrder {
-  Vec<int> fresh;              // fds with kFresh whose poll went into the ring this poll
+  Vec<FreshPoll> fresh;
   Vec<io_uring_cqe> deferred;  // completions of those polls, handled when the poll ends
 };
 
