@@ -5,11 +5,12 @@
 // in the ring; pooled receives let the kernel pick a buffer from the pool's provided-buffer
 // ring. A send-all goes on with the rest after a short send. Where the kernel lacks a piece
 // (found by trying: it answers EINVAL), the piece falls back: repeated one-shot requests for
-// multishot, an asynchronous cancel and a wait for IORING_REGISTER_SYNC_CANCEL, and pooled
-// receives without a provided-buffer ring are emulated (which takes a buffer only once data is
-// there: a request holding a buffer could wait for ever on an idle connection). An op the
-// kernel refuses for its fd (EINVAL, EOPNOTSUPP before any result) is handed to the emulation
-// too. Quirk letters: io_uring.cc.
+// multishot receives, the emulation for multishot accepts (it takes every connection waiting at
+// a readiness, where one-shot requests would take one an iteration), an asynchronous cancel and a
+// wait for IORING_REGISTER_SYNC_CANCEL, and pooled receives without a provided-buffer ring are
+// emulated (which takes a buffer only once data is there: a request holding a buffer could wait for
+// ever on an idle connection). An op the kernel refuses for its fd (EINVAL, EOPNOTSUPP before any
+// result) is handed to the emulation too. Quirk letters: io_uring.cc.
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -112,9 +113,16 @@ void resubmit(ev_loop *loop, UringState &state, OpSlot &slot, int index) {
   submit(loop, state, slot, index);
 }
 
+// A multishot accept without the kernel's multishot is the emulation's.
+bool accept_emulated(const UringState &state, const evring_op &op) {
+  return op.kind == EVRING_ACCEPT && (op.flags & EVRING_MULTISHOT) &&
+         !(state.features & kUringMultishotOps);
+}
+
 bool uring_op_start(ev_loop *loop, OpSlot &slot, int index) {
   UringState &state = state_of(loop);
   if (!(state.op_kinds & (1u << slot.op->kind)) || index > kMaxRingFd) return false;
+  if (accept_emulated(state, *slot.op)) return false;
   if ((slot.op->flags & EVRING_POOLED) && !pool_of(loop).native) return false;
   // The ring takes requests once a thread has enabled it: an op started before the loop first
   // polls must not fill a disabled submission queue. (Another thread that runs the loop later
@@ -210,7 +218,10 @@ bool goes_on(ev_loop *loop, UringState &state, OpSlot &slot, int index, int resu
   if (slot.state != OpState::kInFlight || uring.in_kernel) return false;
   if (uring.multishot && result == -EINVAL && !uring.delivered) {
     state.features &= ~unsigned(kUringMultishotOps);
-    resubmit(loop, state, slot, index);
+    if (accept_emulated(state, op))
+      ops_refused(loop, index);
+    else
+      resubmit(loop, state, slot, index);
     return true;
   }
   bool short_send =
