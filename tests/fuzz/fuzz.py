@@ -432,14 +432,14 @@ def read_known(path):
 
 
 def wake_time_readiness(libev, evring):
-    """Whether the first io callback in evring's trace from where it departs from libev's is
-    for an fd that was not ready after the poll: io_uring reports the readiness of the kernel's
-    wake-up, which the program consumed since (docs/io_uring.md, "differences"); epoll checks
-    again."""
+    """Whether the first io callback (an io watcher's or an ev_once's) in evring's trace from
+    where it departs from libev's is for an fd that was not ready after the poll: io_uring
+    reports the readiness of the kernel's wake-up, which the program consumed since
+    (docs/io_uring.md, "differences"); epoll checks again."""
     libev_lines, evring_lines = libev.splitlines(), evring.splitlines()
     first = next((i for i, (a, b) in enumerate(zip(libev_lines, evring_lines)) if a != b),
                  min(len(libev_lines), len(evring_lines)))
-    io_callback = re.compile(r"^(c\| )*w[0-9]+ [A-Z|]*(READ|WRITE)[A-Z|]* L[0-9] i[0-9]+ ")
+    io_callback = re.compile(r"^(c\| )*(w|once)[0-9]+ [A-Z|]*(READ|WRITE)[A-Z|]* L[0-9] i[0-9]+ ")
     return next((line.endswith(NOT_READY) for line in evring_lines[first:]
                  if io_callback.match(line)), False)
 

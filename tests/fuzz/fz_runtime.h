@@ -1258,40 +1258,6 @@ static inline void fz_sleep(int ticks) {
   for (double left; (left = until - ev_time()) > 0;) ev_sleep(left);
 }
 
-struct fz_once {
-  int number, loop;
-};
-
-static inline void fz_once_callback(int revents, void *arg) {
-  struct fz_once *once = (struct fz_once *)arg;
-  struct ev_loop *loop = fz.loops[once->loop];
-  char text[96];
-  fz_print("once%d %s L%d i%u d%u", once->number,
-           fz_events_text(text, sizeof text, revents, "", "|"), once->loop,
-           loop ? ev_iteration(loop) : 0, loop ? ev_depth(loop) : 0);
-  free(once);
-}
-
-/* ev_once on fd f (or -1) for events, with a timeout of ticks (on the grid; 0: at once; < 0:
- * none). */
-static inline void fz_once(int l, int f, int events, int timeout) {
-  struct ev_loop *loop = fz_live_loop(l);
-  struct fz_once *once;
-  if (!loop || (f != -1 && !fz_valid_fd(f)) || !(once = (struct fz_once *)malloc(sizeof *once)))
-    return;
-  events &= EV_READ | EV_WRITE;
-  once->number = ++fz.onces;
-  once->loop = l;
-  double after = timeout < 0 ? -1. : 0.;
-  if (timeout > 0) after = fz_tick_time(fz_reserve_alone(fz_now_tick() + timeout)) - ev_now(loop);
-  char text[64];
-  fz_print("once L%d F%d %s %d -> once%d", l, f, fz_events_text(text, sizeof text, events, "", "|"),
-           timeout, once->number);
-  ev_once(loop, f < 0 ? -1 : FZ_FD_BASE + f, events, after, fz_once_callback, once);
-}
-
-/* ---- callbacks, begin and end --------------------------------------------------------------- */
-
 /* The program's fds as poll(2) saw them at the first callback of the loop's current iteration,
  * that is right after the backend's poll, before any callback consumed anything. An io_uring
  * backend reports the readiness of the kernel's wake-up, which the program may have consumed
@@ -1319,6 +1285,46 @@ static inline int fz_was_ready(int l, int fd, int revents) {
   if (!wanted || f < 0 || f >= FZ_FDS) return 1;
   return !!(fz_after_poll.revents[l][f] & (wanted | POLLERR | POLLHUP));
 }
+
+struct fz_once {
+  int number, loop, fd;
+};
+
+static inline void fz_once_callback(int revents, void *arg) {
+  struct fz_once *once = (struct fz_once *)arg;
+  struct ev_loop *loop = fz.loops[once->loop];
+  char text[96];
+  const char *extra = "";
+  if (loop) {
+    fz_note_poll(once->loop, loop);
+    if (!fz_was_ready(once->loop, once->fd, revents)) extra = " " FZ_NOT_READY;
+  }
+  fz_print("once%d %s L%d i%u d%u%s", once->number,
+           fz_events_text(text, sizeof text, revents, "", "|"), once->loop,
+           loop ? ev_iteration(loop) : 0, loop ? ev_depth(loop) : 0, extra);
+  free(once);
+}
+
+/* ev_once on fd f (or -1) for events, with a timeout of ticks (on the grid; 0: at once; < 0:
+ * none). */
+static inline void fz_once(int l, int f, int events, int timeout) {
+  struct ev_loop *loop = fz_live_loop(l);
+  struct fz_once *once;
+  if (!loop || (f != -1 && !fz_valid_fd(f)) || !(once = (struct fz_once *)malloc(sizeof *once)))
+    return;
+  events &= EV_READ | EV_WRITE;
+  once->number = ++fz.onces;
+  once->loop = l;
+  once->fd = f < 0 ? -1 : FZ_FD_BASE + f;
+  double after = timeout < 0 ? -1. : 0.;
+  if (timeout > 0) after = fz_tick_time(fz_reserve_alone(fz_now_tick() + timeout)) - ev_now(loop);
+  char text[64];
+  fz_print("once L%d F%d %s %d -> once%d", l, f, fz_events_text(text, sizeof text, events, "", "|"),
+           timeout, once->number);
+  ev_once(loop, once->fd, events, after, fz_once_callback, once);
+}
+
+/* ---- callbacks, begin and end --------------------------------------------------------------- */
 
 /* Every watcher's callback: one trace line, the watcher's operations for this call, and the
  * budget. */
