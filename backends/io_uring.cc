@@ -394,6 +394,7 @@ const BackendOps io_uring_backend = {
     .init = uring_init, .destroy = uring_destroy, .modify = uring_modify, .poll = uring_poll,
     .min_wait = 1e-6, .rebuilt_after_fork = true, .rebuilt_in_child = true,
     .embed = {.embeddable = true, .submit = uring_submit, .reports_wakeup_readiness = true},
+    .watch_holds_file = true,
     .native_ops = &uring_native_ops};
 // clang-format on
 

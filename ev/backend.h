@@ -58,6 +58,10 @@ struct BackendOps {
   // use (loop_claim_in_child).
   bool rebuilt_in_child = false;
   EmbedSupport embed = {};
+  // Whether watching an fd keeps its file open (io_uring's poll requests hold the file): the
+  // ops emulation then stops its watchers as soon as no op waits, so that a program's close(2)
+  // really ends the file.
+  bool watch_holds_file = false;
   // Completion I/O done by the kernel itself (ev/ops.h); nullptr: the core emulates every op.
   const NativeOps *native_ops = nullptr;
 };

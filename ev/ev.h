@@ -535,7 +535,10 @@ enum { EVRING_RECV = 1, EVRING_SEND, EVRING_ACCEPT, EVRING_CONNECT, EVRING_SHUTD
 enum {
   EVRING_MULTISHOT = 0x1, /* recv, accept: one start, a callback per result while op->more */
   EVRING_SEND_ALL = 0x2,  /* send: done once all `len` bytes moved, or on error */
-  EVRING_POOLED = 0x4     /* recv: into a buffer of the loop's pool, op->buffer */
+  EVRING_POOLED = 0x4,    /* recv: into a buffer of the loop's pool, op->buffer */
+  /* private: set by evring_op_set, cleared by evring_op_start; tells the loop the fd may be a
+   * new file (as libev's EV__IOFDSET does for ev_io_set) */
+  EVRING__FDSET = 0x40000000
 };
 
 typedef struct evring_op {
@@ -560,7 +563,7 @@ typedef struct evring_op {
     (ev)->fd = (fd_);                                     \
     (ev)->buf = (void *)(buf_);                           \
     (ev)->len = (size_t)(len_);                           \
-    (ev)->flags = (flags_);                               \
+    (ev)->flags = (flags_) | EVRING__FDSET;               \
     (ev)->timeout = 0.;                                   \
   } while (0)
 #define evring_op_init(ev, cb, kind, fd, buf, len, flags)     \

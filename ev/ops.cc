@@ -50,6 +50,12 @@ void slot_free(ev_loop *loop, int index) {
   loop->ops->free_slots.push(index);
 }
 
+// An accepted fd is a new file, whatever its number named before.
+void accepted(ev_loop *loop, int fd) {
+  const OpTable &table = *loop->ops;
+  if (fd < table.fds.count && table.fds[fd]) emulated_new_file(loop, *table.fds[fd]);
+}
+
 // What a dropped result holds goes back: an accepted fd is closed, a pool buffer returned.
 void drop_result(ev_loop *loop, int kind, const OpResult &result) {
   if (kind == EVRING_ACCEPT && result.result >= 0) close(int(result.result));
@@ -294,6 +300,7 @@ OpSlot *ops_slot(ev_loop *loop, int index, uint32_t generation) {
 void ops_complete(ev_loop *loop, int index, const OpResult &delivered) {
   OpSlot &slot = *loop->ops->slots[index];
   OpResult result = delivered;
+  if (slot.kind == EVRING_ACCEPT && result.result >= 0) accepted(loop, int(result.result));
   if (result.buffer >= 0) loop->ops->pool.is_out[result.buffer] = 1;
   // Ended in the kernel by ops_suspend, to go on on the next backend.
   if (slot.resume && !result.more && result.result == -ECANCELED) return;
@@ -449,6 +456,8 @@ using namespace evring;
 void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
   loop_claim_in_child(loop);
   if (op->active) return;
+  bool new_file = op->flags & EVRING__FDSET;
+  op->flags &= ~EVRING__FDSET;
   if (loop->backend_automatic) backend_upgrade_for_ops(loop);
   drop_leftovers(loop, op);
   int error = invalid_reason(loop, *op);
@@ -464,6 +473,7 @@ void evring_op_start(ev_loop *loop, evring_op *op) noexcept {
   watcher_start(loop, reinterpret_cast<ev_watcher *>(op), 1);
   slot.state = OpState::kQueued;
   slot.held = held;
+  slot.new_file = new_file;
   slot.start_error = error;
   if (error) return;  // its failure follows the pending callback (release_held)
   lane_push(loop, op->fd, op->kind, index);

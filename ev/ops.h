@@ -50,6 +50,7 @@ struct OpSlot {
   bool timed_out;  // its timeout ended it: a -ECANCELED final result becomes -ETIMEDOUT
   bool resume;     // ended in the kernel by ops_suspend: begins again on the new backend
   bool parked;     // a pooled receive waiting for a pool buffer (BufferPool::starved)
+  bool new_file;   // the op was set up anew (EVRING__FDSET): its fd may name another file
   // kQueued: started while the callback of the op's last final result was pending (from
   // another callback): begins, or fails with start_error, once that callback has run, so that
   // the callback finds its result and its data in the op's buffer.
@@ -93,8 +94,9 @@ struct BufferPool {
 
 // Per fd with ops: the ops started on it, one lane per kind, oldest first (slot index + 1,
 // 0: none). Emulated ops wait for readiness through two unreferenced io watchers, started when
-// an op needs them and stopped lazily, at the first event nobody needs (as libev's epoll
-// backend unregisters), so that ops started one after another cost no system call.
+// an op needs them. The readable one stays started between receives, until an event finds
+// nobody waiting (as libev's epoll backend unregisters lazily), so that a receive started from
+// the last one's callback costs no watcher change; the writable one stops when its op ends.
 struct FdOps {
   int32_t head[kOpKinds];
   int32_t tail[kOpKinds];
@@ -153,8 +155,10 @@ void ops_release(ev_loop *loop);
 OpTable &ops_table(ev_loop *loop);
 // The fd's readiness watchers, for a new FdOps.
 void emulated_init_fd(ev_loop *loop, FdOps &ops, int fd);
-// Stops the fd's readiness watchers now (the fd is about to be closed).
-void emulated_unwatch(ev_loop *loop, FdOps &ops);
+// The fd's number may name another file than its readiness watchers were registered for
+// (the fd was closed, accepted, or an op on it set up anew): they stop now, and register afresh
+// when next started.
+void emulated_new_file(ev_loop *loop, FdOps &ops);
 
 // Starts an op that is at the head of its lane, emulated: send, connect, shutdown and close
 // try the system call at once; receives and accepts wait for readiness.

@@ -24,13 +24,6 @@ FdOps &fd_ops_of(ev_io *io, size_t offset) {
   return *reinterpret_cast<FdOps *>(reinterpret_cast<char *>(io) - offset);
 }
 
-// Starts the fd's watcher if it is not running. Unreferenced: the ops keep the loop alive.
-void watch(ev_loop *loop, ev_io *io) {
-  if (ev_is_active(io)) return;
-  ev_io_start(loop, io);
-  ev_unref(loop);
-}
-
 void unwatch(ev_loop *loop, ev_io *io) {
   if (!ev_is_active(io)) return;
   ev_ref(loop);
@@ -154,26 +147,66 @@ OpSlot *emulated_head(ev_loop *loop, const FdOps &lanes, int kind, int *index) {
   return slot;
 }
 
-// Whether an op at the head of one of the two lanes waits for the watcher's readiness. Asked
-// after the attempts: an op that ended there let the next one of its lane begin, which may
-// wait in turn (a parked receive waits for a buffer instead).
-bool waits(ev_loop *loop, const FdOps &lanes, int kind) {
+// Whether an op (other than `except`) at the head of one of the two lanes waits for the
+// watcher's readiness. Asked after the attempts: an op that ended there let the next one of its
+// lane begin, which may wait in turn (a parked receive waits for a buffer instead).
+bool waits(ev_loop *loop, const FdOps &lanes, int kind, const OpSlot *except) {
   int index;
   const OpSlot *slot = emulated_head(loop, lanes, kind, &index);
-  return slot && !slot->parked;
+  return slot && slot != except && !slot->parked;
 }
 
-bool needed(ev_loop *loop, const FdOps &lanes, int kind, int other_kind) {
-  return waits(loop, lanes, kind) || waits(loop, lanes, other_kind);
+bool needed(ev_loop *loop, const FdOps &lanes, int kind, int other_kind,
+            const OpSlot *except = nullptr) {
+  return waits(loop, lanes, kind, except) || waits(loop, lanes, other_kind, except);
+}
+
+// The watcher registers the fd afresh at its next start (ev_io_set), unless another op waits
+// for it: with an op in flight on it, the program has not closed the fd.
+void renew(ev_loop *loop, const FdOps &lanes, ev_io *io, int kind, int other_kind,
+           const OpSlot *starting) {
+  if (needed(loop, lanes, kind, other_kind, starting)) return;
+  unwatch(loop, io);
+  ev_io_set(io, io->fd, io->events & (EV_READ | EV_WRITE));
+}
+
+void renew_both(ev_loop *loop, FdOps &lanes, const OpSlot *starting) {
+  renew(loop, lanes, &lanes.readable, EVRING_RECV, EVRING_ACCEPT, starting);
+  renew(loop, lanes, &lanes.writable, EVRING_SEND, EVRING_CONNECT, starting);
+}
+
+// Starts the fd's watcher if it is not running. Unreferenced: the ops keep the loop alive. An
+// op set up anew may name another file than the watchers were registered for: the program
+// closed the fd and the number was taken again (libev asks ev_io_set of an io watcher then).
+void watch(ev_loop *loop, OpSlot &slot, FdOps &lanes, ev_io *io) {
+  if (slot.new_file) {
+    slot.new_file = false;
+    renew_both(loop, lanes, &slot);
+  }
+  if (ev_is_active(io)) return;
+  ev_io_start(loop, io);
+  ev_unref(loop);
+}
+
+// Whether the watcher stops as soon as no op waits for it, rather than at the next event that
+// finds none: a writable fd is nearly always ready (lingering would cost a wake-up), and a
+// watch that holds the file open would keep it from the program's close(2).
+bool stops_early(ev_loop *loop, const ev_io *io) {
+  return (io->events & EV_WRITE) || loop->backend->watch_holds_file;
 }
 
 // Readiness of the fd: the op at the head of each of the watcher's two lanes tries again
 // (receive and accept on readable, send and connect on writable). Nobody waiting: the watcher
-// stops (lazily, as libev's epoll unregisters).
+// stops.
 // EV_ERROR: the fd was killed, which stopped the watcher and took a reference it had given
 // back already (unreferenced watcher): return it, and end the ops with EBADF.
 void on_ready(ev_loop *loop, ev_io *io, int revents, FdOps &lanes, int kind, int other_kind) {
-  if (revents & EV_ERROR) ev_ref(loop);
+  if (revents & EV_ERROR) {
+    ev_ref(loop);
+  } else if (!needed(loop, lanes, kind, other_kind)) {
+    unwatch(loop, io);
+    return;
+  }
   const int lane_kinds[] = {kind, other_kind};
   for (int lane : lane_kinds) {
     int index;
@@ -190,7 +223,8 @@ void on_ready(ev_loop *loop, ev_io *io, int revents, FdOps &lanes, int kind, int
     else
       connected(loop, *slot, index);
   }
-  if (!(revents & EV_ERROR) && !needed(loop, lanes, kind, other_kind)) unwatch(loop, io);
+  if (!(revents & EV_ERROR) && stops_early(loop, io) && !needed(loop, lanes, kind, other_kind))
+    unwatch(loop, io);
 }
 
 void on_readable(ev_loop *loop, ev_io *io, int revents) {
@@ -205,7 +239,7 @@ void on_writable(ev_loop *loop, ev_io *io, int revents) {
 // Close (the core has cancelled the fd's other ops): the fd's watchers stop now, before the
 // number can name another file.
 void close_fd(ev_loop *loop, OpSlot &slot, int index, FdOps &lanes) {
-  emulated_unwatch(loop, lanes);
+  emulated_new_file(loop, lanes);
   finish(loop, index, close(slot.op->fd) < 0 ? -errno : 0);
 }
 
@@ -218,9 +252,8 @@ void emulated_init_fd(ev_loop *, FdOps &ops, int fd) {
   ev_set_priority(&ops.writable, EV_MAXPRI);
 }
 
-void emulated_unwatch(ev_loop *loop, FdOps &ops) {
-  unwatch(loop, &ops.readable);
-  unwatch(loop, &ops.writable);
+void emulated_new_file(ev_loop *loop, FdOps &ops) {
+  renew_both(loop, ops, nullptr);
 }
 
 void emulated_start(ev_loop *loop, OpSlot &slot, int index) {
@@ -228,16 +261,17 @@ void emulated_start(ev_loop *loop, OpSlot &slot, int index) {
   FdOps &lanes = *loop->ops->fds[op.fd];
   switch (op.kind) {
     case EVRING_RECV:
-      if (!lanes.recv_filled || try_recv(loop, slot, index, lanes)) watch(loop, &lanes.readable);
+      if (!lanes.recv_filled || try_recv(loop, slot, index, lanes))
+        watch(loop, slot, lanes, &lanes.readable);
       break;
     case EVRING_ACCEPT:
-      watch(loop, &lanes.readable);
+      watch(loop, slot, lanes, &lanes.readable);
       break;
     case EVRING_SEND:
-      if (try_send(loop, slot, index)) watch(loop, &lanes.writable);
+      if (try_send(loop, slot, index)) watch(loop, slot, lanes, &lanes.writable);
       break;
     case EVRING_CONNECT:
-      if (try_connect(loop, slot, index)) watch(loop, &lanes.writable);
+      if (try_connect(loop, slot, index)) watch(loop, slot, lanes, &lanes.writable);
       break;
     case EVRING_SHUTDOWN:
       finish(loop, index, shutdown(op.fd, int(op.len)) < 0 ? -errno : 0);

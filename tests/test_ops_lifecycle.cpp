@@ -287,6 +287,76 @@ TEST_CASE("a closed fd's number reused at once never gives its new file's data t
   }
 }
 
+// The emulation keeps an fd's readable watcher between receives (ev/ops.h, FdOps): a program
+// that closes the fd itself after its last op, and whose next file gets the same number in the
+// same callback, must still be served. Only select and poll look at the number afresh in every
+// wait; epoll (and io_uring's epoll set) must be told, as libev's ev_io_set tells it.
+TEST_CASE("an fd closed by the program after its last op serves the new file of its number",
+          "[ops]") {
+  OPS_LOOP(loop);
+  SocketFds old_pair = make_socketpair();
+  const int number = old_pair.a.get();
+  char buffer[64];
+  RecordedOp receive(loop), fresh(loop);
+  receive.recv(number, buffer, sizeof buffer);
+  receive.start();
+  write_all(old_pair.b.get(), "old");
+  REQUIRE(run_ops_until(loop, [&] { return receive.ended(); }));
+  REQUIRE(receive.received() == "old");
+
+  SECTION("a new socket dup'ed onto the number, its receive set up anew") {
+    SocketFds new_pair = make_socketpair();
+    receive.then = [&](RecordedOp &) {
+      old_pair.a.close();
+      int spare = new_pair.a.release();
+      CHECK(dup3(spare, number, O_CLOEXEC) == number);
+      ::close(spare);
+      new_pair.a = Fd(number);
+      fresh.recv(number, buffer, sizeof buffer);
+      fresh.start();
+      write_all(new_pair.b.get(), "new");
+    };
+    receive.start();
+    write_all(old_pair.b.get(), "last");
+    REQUIRE(run_ops_until(loop, [&] { return fresh.ended(); }));
+    CHECK(receive.received() == "oldlast");
+    CHECK(fresh.received() == "new");
+  }
+
+  // An accept op's socket is a new file whatever its number named: the receive may even be
+  // started again with only its fd changed.
+  SECTION("a connection accepted by an accept op onto the number, the receive restarted") {
+    Listener listener;
+    Fd client = listener.connect_client();
+    RecordedOp acceptor(loop);
+    acceptor.accept(listener.socket.get());
+    acceptor.then = [&](RecordedOp &) {
+      receive.op.fd = int(acceptor.completions.back().result);
+      receive.start();
+      write_all(client.get(), "new");
+    };
+    std::vector<Fd> holes;  // so that the accepted socket takes the lowest free number
+    for (int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC); fd >= 0 && fd < number;
+         fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC))
+      holes.emplace_back(fd);
+    old_pair.a.close();
+    acceptor.start();
+    REQUIRE(run_ops_until(loop, [&] { return receive.completions.size() == 2; }));
+    REQUIRE(acceptor.completions.size() == 1);
+    REQUIRE(acceptor.completions[0].result == number);
+    Fd accepted(number);
+    CHECK(receive.received() == "oldnew");
+  }
+
+  SECTION("closed and never reused: the peer sees the end, the loop ends") {
+    old_pair.a.close();
+    char byte;
+    CHECK(read(old_pair.b.get(), &byte, 1) == 0);
+    ev_run(loop, 0);  // returns: the watcher left started keeps no reference (else the alarm)
+    CHECK(receive.completions.size() == 1);
+  }
+}
+
 TEST_CASE("ev_loop_destroy with ops in flight calls no callback and leaks no fd", "[ops]") {
   int fds_before = count_open_fds();
   {
