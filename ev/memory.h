@@ -18,6 +18,24 @@ inline void mem_free(void *ptr) {
   mem_realloc(ptr, 0);
 }
 
+// Zeroed memory on a 128-byte boundary, for records touched on every op of a connection: at
+// hundreds of connections each is a cache miss, and processors fetch 128-byte-aligned pairs of
+// lines together. The allocator's own pointer is kept just before the record.
+constexpr long kLinePairBytes = 128;
+inline void *mem_alloc_line_pairs(long size) {
+  auto *raw =
+      static_cast<char *>(mem_realloc(nullptr, size + kLinePairBytes + long(sizeof(void *))));
+  char *record = raw + sizeof(void *);
+  record +=
+      (kLinePairBytes - reinterpret_cast<unsigned long>(record) % kLinePairBytes) % kLinePairBytes;
+  reinterpret_cast<void **>(record)[-1] = raw;
+  memset(record, 0, size_t(size));
+  return record;
+}
+inline void mem_free_line_pairs(void *record) {
+  mem_free(static_cast<void **>(record)[-1]);
+}
+
 // Reports a fatal system error through the user's syserr callback, or prints and aborts.
 void fatal_syserr(const char *msg);
 

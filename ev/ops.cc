@@ -25,8 +25,7 @@ int slot_alloc(ev_loop *loop, evring_op *op) {
   if (table.free_slots.count) {
     index = table.free_slots[--table.free_slots.count];
   } else {
-    auto *slot = static_cast<OpSlot *>(mem_realloc(nullptr, sizeof(OpSlot)));
-    memset(static_cast<void *>(slot), 0, sizeof *slot);
+    auto *slot = static_cast<OpSlot *>(mem_alloc_line_pairs(sizeof(OpSlot)));
     index = table.slots.count;
     table.slots.push(slot);
   }
@@ -71,8 +70,7 @@ FdOps &fd_ops(ev_loop *loop, int fd) {
     table.fds.count = fd + 1;
   }
   if (!table.fds[fd]) {
-    auto *ops = static_cast<FdOps *>(mem_realloc(nullptr, sizeof(FdOps)));
-    memset(static_cast<void *>(ops), 0, sizeof *ops);
+    auto *ops = static_cast<FdOps *>(mem_alloc_line_pairs(sizeof(FdOps)));
     emulated_init_fd(loop, *ops, fd);
     table.fds[fd] = ops;
   }
@@ -365,7 +363,7 @@ void ops_abandon(ev_loop *loop, bool free_memory) {
     }
     if (free_memory) {
       slot.results.release();
-      mem_free(&slot);
+      mem_free_line_pairs(&slot);
     }
   }
   for (FdOps *&lanes : table.fds) {
@@ -373,7 +371,7 @@ void ops_abandon(ev_loop *loop, bool free_memory) {
     memset(lanes->head, 0, sizeof lanes->head);
     memset(lanes->tail, 0, sizeof lanes->tail);
     if (!free_memory) continue;
-    mem_free(lanes);
+    mem_free_line_pairs(lanes);
     lanes = nullptr;
   }
 }

@@ -97,12 +97,14 @@ struct BufferPool {
 // an op needs them. The readable one stays started between receives, until an event finds
 // nobody waiting (as libev's epoll backend unregisters lazily), so that a receive started from
 // the last one's callback costs no watcher change; the writable one stops when its op ends.
+// The readable watcher and the lanes' heads come first, in the line pair a readiness event
+// touches.
 struct FdOps {
+  ev_io readable;    // for receives and accepts
+  bool recv_filled;  // the last emulated receive filled its buffer: more is likely waiting
   int32_t head[kOpKinds];
   int32_t tail[kOpKinds];
-  bool recv_filled;  // the last emulated receive filled its buffer: more is likely waiting
-  ev_io readable;    // for receives and accepts
-  ev_io writable;    // for sends and connects
+  ev_io writable;  // for sends and connects
 };
 
 // The loop's ops (ev_loop::ops).

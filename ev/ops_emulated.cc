@@ -167,6 +167,10 @@ void renew(ev_loop *loop, const FdOps &lanes, ev_io *io, int kind, int other_kin
            const OpSlot *starting) {
   if (needed(loop, lanes, kind, other_kind, starting)) return;
   unwatch(loop, io);
+  // A kill's EV_ERROR still waiting (poll and select report a closed fd) was the old file's.
+  // The kill's stop took back the reference the unreferenced watcher had given: on_ready would
+  // have returned it.
+  if (clear_pending(loop, io) & EV_ERROR) ev_ref(loop);
   ev_io_set(io, io->fd, io->events & (EV_READ | EV_WRITE));
 }
 
@@ -175,15 +179,23 @@ void renew_both(ev_loop *loop, FdOps &lanes, const OpSlot *starting) {
   renew(loop, lanes, &lanes.writable, EVRING_SEND, EVRING_CONNECT, starting);
 }
 
-// Starts the fd's watcher if it is not running. Unreferenced: the ops keep the loop alive. An
-// op set up anew may name another file than the watchers were registered for: the program
-// closed the fd and the number was taken again (libev asks ev_io_set of an io watcher then).
+// Starts the fd's watcher, at the op's priority, if it is not running so. Unreferenced: the
+// ops keep the loop alive. The watcher does the op's system call where an ev_io watcher of
+// that priority would, just before the op's callback: one connection's receive, callback and
+// reply run together, as in the same program written with ev_io (done first for every ready
+// fd, the system calls of a large batch found each connection's records evicted again by the
+// time its callback ran). An op set up anew may name another file than the watchers were
+// registered for: the program closed the fd and the number was taken again (libev asks
+// ev_io_set of an io watcher then).
 void watch(ev_loop *loop, OpSlot &slot, FdOps &lanes, ev_io *io) {
   if (slot.new_file) {
     slot.new_file = false;
     renew_both(loop, lanes, &slot);
   }
-  if (ev_is_active(io)) return;
+  int priority = ev_priority(slot.op);
+  if (ev_is_active(io) && ev_priority(io) == priority) return;
+  unwatch(loop, io);
+  ev_set_priority(io, priority);
   ev_io_start(loop, io);
   ev_unref(loop);
 }
@@ -248,8 +260,6 @@ void close_fd(ev_loop *loop, OpSlot &slot, int index, FdOps &lanes) {
 void emulated_init_fd(ev_loop *, FdOps &ops, int fd) {
   ev_io_init(&ops.readable, on_readable, fd, EV_READ);
   ev_io_init(&ops.writable, on_writable, fd, EV_WRITE);
-  ev_set_priority(&ops.readable, EV_MAXPRI);
-  ev_set_priority(&ops.writable, EV_MAXPRI);
 }
 
 void emulated_new_file(ev_loop *loop, FdOps &ops) {
