@@ -55,6 +55,8 @@ ALL = (
                   completion=True),
         Contender("evring-ops-pooled-io_uring", "evring", "io_uring",
                   server="server-evring-ops-pooled", completion=True),
+        Contender("evring-ops-pooled-epoll", "evring", "epoll",
+                  server="server-evring-ops-pooled", completion=True),
     ]
 )
 

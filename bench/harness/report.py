@@ -229,6 +229,7 @@ OPS_COMPARISONS = (
     ("ops pooled io_uring / ev_io epoll", "evring-ops-pooled-io_uring", "evring-epoll"),
     ("ops io_uring / ev_io io_uring", "evring-ops-io_uring", "evring-io_uring"),
     ("ops epoll (emulated) / ev_io epoll", "evring-ops-epoll", "evring-epoll"),
+    ("ops pooled epoll (emulated) / ev_io epoll", "evring-ops-pooled-epoll", "evring-epoll"),
     ("ops io_uring / libuv epoll", "evring-ops-io_uring", "libuv-epoll"),
     ("ops io_uring / raw-uring-ops floor", "evring-ops-io_uring", "raw-uring-ops"),
     ("ops epoll / raw-epoll floor", "evring-ops-epoll", "raw-epoll"),
