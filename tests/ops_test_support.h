@@ -41,11 +41,11 @@ class OpsLoop {
   struct ev_loop *loop_;
 };
 
-// Declares `name`, an OpsLoop, and names its variant in any failure of the test case.
 // Whether the loop does the started op itself with readiness (ev/ops_emulated.cc), not the
 // kernel.
 bool done_by_emulation(struct ev_loop *loop, const evring_op &op);
 
+// Declares `name`, an OpsLoop, and names its variant in any failure of the test case.
 #define OPS_LOOP(name) \
   OpsLoop name;        \
   INFO("backend " << test_backend_name() << ", variant " << name.variant())
